@@ -1,0 +1,83 @@
+"""Callbacks that ``Sequential.fit`` calls at the end of every epoch, with Keras's semantics."""
+import numpy as np
+
+
+class Callback:
+    """Hooks: ``on_train_begin``, ``on_epoch_end(epoch, logs)``, ``on_train_end``; ``model`` is set by fit."""
+
+    model = None
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop training when ``monitor`` has not improved for ``patience`` epochs.
+
+    An epoch improves when the value beats the best so far by more than ``min_delta``
+    (lower is better for losses, higher for accuracies). After ``patience`` epochs without
+    improvement training stops; with ``restore_best_weights=True`` the weights of the best
+    epoch are put back. As in Keras, nothing stops at epoch 0, and ``stopped_epoch`` is the
+    0-based epoch at which training stopped (0 if it never stopped early).
+    """
+
+    def __init__(self, monitor="val_loss", min_delta=0, patience=0, restore_best_weights=False, mode="auto"):
+        self.monitor = monitor
+        self.min_delta = abs(float(min_delta))
+        self.patience = int(patience)
+        self.restore_best_weights = bool(restore_best_weights)
+        if mode == "auto":
+            mode = "max" if "acc" in monitor else "min"
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
+        self.mode = mode
+
+    def on_train_begin(self, logs=None):
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = np.inf if self.mode == "min" else -np.inf
+        self.best_epoch = 0
+        self.best_weights = None
+
+    def _improved(self, value):
+        if self.mode == "min":
+            return value + self.min_delta < self.best
+        return value - self.min_delta > self.best
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise ValueError(f"EarlyStopping monitors {self.monitor!r} but the logs have {sorted(logs)}")
+        value = logs[self.monitor]
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+        self.wait += 1
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+            if self.restore_best_weights and self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+
+class History(Callback):
+    """What ``fit`` returns: ``history`` maps each log name (``loss``, ``val_loss``...) to per-epoch values."""
+
+    def on_train_begin(self, logs=None):
+        self.epoch = []
+        self.history = {}
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch.append(epoch)
+        for key, value in (logs or {}).items():
+            self.history.setdefault(key, []).append(value)

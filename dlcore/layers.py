@@ -1,0 +1,285 @@
+r"""Layers with a forward pass that caches what the backward pass needs.
+
+Rows are samples: a batch ``X`` has shape ``(N, n_in)``. ``forward(X, training)`` returns the
+layer's output; ``backward(grad_out)`` takes :math:`\partial L/\partial\,\text{output}`, stores
+the parameter gradients beside the parameters (``dW`` beside ``W``) and returns
+:math:`\partial L/\partial X` for the layer below. Upstream gradients are never modified in place.
+"""
+import numpy as np
+
+from . import activations as _activations
+from . import initializers, regularizers
+from ._checks import in_unit_interval
+
+
+class Layer:
+    """Base class: no parameters, identity ``get_weights``; subclasses override what they need."""
+
+    trainable_names = ()       # attribute names of the trainable arrays, in Keras's order
+    non_trainable_names = ()   # e.g. BatchNormalization's moving statistics
+
+    @property
+    def params(self):
+        """The trainable arrays (the optimizer updates these in place)."""
+        return [getattr(self, n) for n in self.trainable_names]
+
+    @property
+    def grads(self):
+        """The gradients of the loss with respect to ``params``, in the same order."""
+        return [getattr(self, "d" + n) for n in self.trainable_names]
+
+    def get_weights(self):
+        """Copies of all weights in Keras's order: trainable first, then non-trainable."""
+        return [getattr(self, n).copy() for n in self.trainable_names + self.non_trainable_names]
+
+    def set_weights(self, weights):
+        """Copy ``weights`` into the layer's arrays, checking count and shapes."""
+        names = self.trainable_names + self.non_trainable_names
+        if len(weights) != len(names):
+            raise ValueError(f"{type(self).__name__} expects {len(names)} arrays, got {len(weights)}")
+        for name, value in zip(names, weights):
+            target = getattr(self, name)
+            value = np.asarray(value)
+            if value.shape != target.shape:
+                raise ValueError(f"{type(self).__name__}.{name} has shape {target.shape}, got {value.shape}")
+            target[...] = value
+
+    def count_params(self):
+        """Number of scalars in all weights (trainable and not), like Keras's ``count_params``."""
+        return sum(getattr(self, n).size for n in self.trainable_names + self.non_trainable_names)
+
+    def regularization_loss(self):
+        """Penalty this layer adds to the loss (0 unless it has a regularizer)."""
+        return 0.0
+
+    def _check_input(self, X, n_features):
+        if X.ndim != 2 or X.shape[1] != n_features:
+            raise ValueError(f"{type(self).__name__} expects input of shape (N, {n_features}), got {X.shape}")
+
+
+class Dense(Layer):
+    r"""A fully connected layer: :math:`Z = XW + b`, :math:`A = f(Z)`.
+
+    ``W`` has shape ``(n_in, n_out)`` (Keras's kernel layout): ``W[i, j]`` is the course's
+    :math:`w^k_{ij}`, from node i of the layer below to node j of this one. Backward, with
+    :math:`G = \partial L/\partial Z = f'(Z)\odot\partial L/\partial A`:
+    :math:`\partial L/\partial W = X^\top G`, :math:`\partial L/\partial b = \sum_n G_n`,
+    :math:`\partial L/\partial X = G W^\top`.
+    """
+
+    trainable_names = ("W", "b")
+
+    def __init__(self, n_in, n_out, activation="linear", kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, rng=None, dtype=np.float64):
+        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.activation = _activations.get(activation)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        rng = np.random.default_rng() if rng is None else rng
+        self.W = initializers.get(kernel_initializer)((self.n_in, self.n_out), rng).astype(dtype)
+        self.b = initializers.get(bias_initializer)((self.n_out,), rng).astype(dtype)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+
+    def forward(self, X, training=False):
+        self._check_input(X, self.n_in)
+        self.X = X
+        self.Z = X @ self.W + self.b
+        return self.activation.forward(self.Z)
+
+    def backward(self, grad_out, input_grad=True):
+        """Backward through the activation, then through the affine map (see the class docstring)."""
+        return self.backward_from_z(self.activation.backward(self.Z, grad_out), input_grad)
+
+    def backward_from_z(self, grad_z, input_grad=True):
+        """Backward from :math:`\\partial L/\\partial Z`; skip the input gradient when nobody needs it."""
+        self.dW = self.X.T @ grad_z
+        if self.kernel_regularizer is not None:
+            self.dW += self.kernel_regularizer.grad(self.W)
+        self.db = grad_z.sum(axis=0)
+        return grad_z @ self.W.T if input_grad else None
+
+    def regularization_loss(self):
+        return 0.0 if self.kernel_regularizer is None else self.kernel_regularizer(self.W)
+
+    def __repr__(self):
+        return f"Dense({self.n_in}, {self.n_out}, activation={self.activation.name!r})"
+
+
+class Activation(Layer):
+    """An activation as a layer of its own (Keras's ``layers.Activation``): no parameters."""
+
+    def __init__(self, activation):
+        self.activation = _activations.get(activation)
+
+    def forward(self, X, training=False):
+        self.Z = X
+        return self.activation.forward(X)
+
+    def backward(self, grad_out, input_grad=True):
+        return self.activation.backward(self.Z, grad_out)
+
+    def __repr__(self):
+        return f"Activation({self.activation.name!r})"
+
+
+class Flatten(Layer):
+    """Reshape each sample to a vector: ``(N, 28, 28) -> (N, 784)``; backward reshapes back."""
+
+    def forward(self, X, training=False):
+        self.input_shape = X.shape
+        return X.reshape(X.shape[0], -1)
+
+    def backward(self, grad_out, input_grad=True):
+        return grad_out.reshape(self.input_shape)
+
+
+class Dropout(Layer):
+    r"""Inverted dropout. In training each unit is kept with probability :math:`1 - r` and scaled by
+    :math:`1/(1 - r)`, so :math:`E[\text{output}] = \text{input}`; at inference it is the identity.
+
+    ``rate`` is the probability of *dropping* a unit (Keras's meaning). A new mask is drawn at
+    every training step.
+    """
+
+    def __init__(self, rate, rng=None):
+        self.rate = in_unit_interval(rate, "rate")
+        self.rng = np.random.default_rng() if rng is None else rng
+
+    def forward(self, X, training=False):
+        if not training or self.rate == 0:
+            self.mask = None
+            return X
+        keep = self.rng.random(X.shape) >= self.rate
+        self.mask = keep.astype(X.dtype) / (1.0 - self.rate)
+        return X * self.mask
+
+    def backward(self, grad_out, input_grad=True):
+        return grad_out if self.mask is None else grad_out * self.mask
+
+    def __repr__(self):
+        return f"Dropout({self.rate})"
+
+
+class BatchNormalization(Layer):
+    r"""Normalise each feature over the batch, then scale and shift:
+
+    :math:`\hat x = (x - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}`, :math:`y = \gamma\hat x + \beta`,
+    with the biased batch variance. Training also updates the moving statistics used at
+    inference: :math:`m \leftarrow \text{momentum}\cdot m + (1 - \text{momentum})\cdot\mu_B` (same for the
+    variance). Keras's defaults: momentum 0.99, epsilon 1e-3, moving mean 0, moving variance 1.
+    Weights in Keras's order: gamma, beta, moving_mean, moving_variance.
+    """
+
+    trainable_names = ("gamma", "beta")
+    non_trainable_names = ("moving_mean", "moving_variance")
+
+    def __init__(self, n_features, momentum=0.99, epsilon=1e-3, dtype=np.float64):
+        self.n_features = int(n_features)
+        self.momentum = in_unit_interval(momentum, "momentum", closed_right=True)
+        self.epsilon = float(epsilon)
+        self.gamma = np.ones(self.n_features, dtype)
+        self.beta = np.zeros(self.n_features, dtype)
+        self.moving_mean = np.zeros(self.n_features, dtype)
+        self.moving_variance = np.ones(self.n_features, dtype)
+        self.dgamma = np.zeros_like(self.gamma)
+        self.dbeta = np.zeros_like(self.beta)
+
+    def forward(self, X, training=False):
+        self._check_input(X, self.n_features)
+        if training:
+            mean, var = X.mean(axis=0), X.var(axis=0)
+            self.moving_mean[...] = self.momentum * self.moving_mean + (1 - self.momentum) * mean
+            self.moving_variance[...] = self.momentum * self.moving_variance + (1 - self.momentum) * var
+        else:
+            mean, var = self.moving_mean, self.moving_variance
+        self.training = training
+        self.inv_std = 1.0 / np.sqrt(var + self.epsilon)
+        self.x_hat = (X - mean) * self.inv_std
+        return self.gamma * self.x_hat + self.beta
+
+    def backward(self, grad_out, input_grad=True):
+        r"""In training the batch statistics depend on every sample, which gives
+        :math:`\partial L/\partial x = \frac{1}{\sqrt{\sigma^2+\epsilon}}\big(g - \overline{g} - \hat x\,\overline{g\hat x}\big)`
+        with :math:`g = \gamma\,\partial L/\partial y` and bars meaning batch means."""
+        self.dgamma = np.sum(grad_out * self.x_hat, axis=0)
+        self.dbeta = np.sum(grad_out, axis=0)
+        g = grad_out * self.gamma
+        if not self.training:
+            return g * self.inv_std
+        return self.inv_std * (g - g.mean(axis=0) - self.x_hat * np.mean(g * self.x_hat, axis=0))
+
+    def __repr__(self):
+        return f"BatchNormalization({self.n_features}, momentum={self.momentum}, epsilon={self.epsilon})"
+
+
+class PReLU(Layer):
+    r"""Parametric ReLU: :math:`f(x) = x` for :math:`x > 0`, :math:`\alpha_j x` otherwise, with one
+    learned slope :math:`\alpha_j` per feature (Keras starts them at 0, i.e. at ReLU).
+    :math:`\partial L/\partial\alpha_j = \sum_n g_{nj}\,x_{nj}\,[x_{nj} \le 0]`.
+    """
+
+    trainable_names = ("alpha",)
+
+    def __init__(self, n_features, alpha_initializer="zeros", rng=None):
+        self.n_features = int(n_features)
+        self.alpha = initializers.get(alpha_initializer)((self.n_features,), rng)
+        self.dalpha = np.zeros_like(self.alpha)
+
+    def forward(self, X, training=False):
+        self._check_input(X, self.n_features)
+        self.X = X
+        return np.where(X > 0, X, self.alpha * X)
+
+    def backward(self, grad_out, input_grad=True):
+        negative = self.X <= 0
+        self.dalpha = np.sum(grad_out * self.X * negative, axis=0)
+        return grad_out * np.where(negative, self.alpha, 1.0)
+
+
+class Residual(Layer):
+    r"""A skip connection around a stack of layers: :math:`y = x + F(x)`.
+
+    Backward adds the two paths: :math:`\partial L/\partial x = g + \partial F^\top g`, so the gradient
+    reaches the layer below undiminished even when :math:`F`'s own gradient vanishes.
+    """
+
+    def __init__(self, *layers):
+        self.layers = list(layers)
+
+    @property
+    def params(self):
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads]
+
+    def get_weights(self):
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        weights = list(weights)
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+
+    def count_params(self):
+        return sum(layer.count_params() for layer in self.layers)
+
+    def regularization_loss(self):
+        return sum(layer.regularization_loss() for layer in self.layers)
+
+    def forward(self, X, training=False):
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out, training)
+        if out.shape != X.shape:
+            raise ValueError(f"a residual block must keep the shape {X.shape}, got {out.shape}")
+        return X + out
+
+    def backward(self, grad_out, input_grad=True):
+        g = grad_out
+        for layer in reversed(self.layers):
+            g = layer.backward(g)
+        return grad_out + g

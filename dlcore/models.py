@@ -1,0 +1,207 @@
+"""``Sequential``: a stack of layers with Keras's ``compile / fit / evaluate / predict``."""
+import numpy as np
+
+from . import activations, losses, metrics as _metrics, optimizers
+from ._checks import as_float_array
+from .callbacks import History
+from .layers import Dense
+
+
+class Sequential:
+    """Layers applied one after another; ``backward`` runs them in reverse.
+
+    ``fit`` is plain mini-batch training: for each batch, forward (``training=True``), loss,
+    backward, one optimizer step. As in Keras, the epoch's ``loss`` is the sample-weighted mean
+    of the batch losses seen during the epoch (each computed before that batch's update), plus
+    any weight penalty; ``val_*`` values are computed after the epoch in inference mode.
+    """
+
+    def __init__(self, layers=()):
+        self.layers = list(layers)
+        self.optimizer = self.loss = None
+        self.metrics = {}
+        self.stop_training = False
+
+    def add(self, layer):
+        """Append a layer."""
+        self.layers.append(layer)
+
+    # --- the two passes -------------------------------------------------------------------
+    def forward(self, X, training=False):
+        """Output of the last layer for a batch ``X`` (rows are samples)."""
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out, training)
+        return out
+
+    def backward(self, grad, input_grad=True):
+        """Backpropagate dL/d(output); returns dL/dX (None when ``input_grad`` is False)."""
+        return _backward_through(self.layers, grad, input_grad)
+
+    def __call__(self, X, training=False):
+        return self.forward(X, training)
+
+    # --- weights --------------------------------------------------------------------------
+    @property
+    def params(self):
+        """All trainable arrays, layer by layer ([W1, b1, W2, b2, ...] for Dense layers)."""
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self):
+        """Gradients matching ``params`` (filled by ``backward``)."""
+        return [g for layer in self.layers for g in layer.grads]
+
+    def get_weights(self):
+        """Copies of every weight in Keras's order ([W1, b1, W2, b2, ...])."""
+        return [w for layer in self.layers for w in layer.get_weights()]
+
+    def set_weights(self, weights):
+        """Copy weights in Keras's order (e.g. ``keras_model.get_weights()``) into the layers."""
+        weights = list(weights)
+        expected = len(self.get_weights())
+        if len(weights) != expected:
+            raise ValueError(f"the model has {expected} weight arrays, got {len(weights)}")
+        for layer in self.layers:
+            n = len(layer.get_weights())
+            layer.set_weights(weights[:n])
+            weights = weights[n:]
+
+    def count_params(self):
+        """Total number of scalars in all weights, as Keras's ``model.count_params()``."""
+        return sum(layer.count_params() for layer in self.layers)
+
+    def summary(self):
+        """A Keras-like table: one line per layer with its parameter count."""
+        lines = [f"{'layer':<44}{'params':>10}", "-" * 54]
+        lines += [f"{repr(layer):<44}{layer.count_params():>10,}" for layer in self.layers]
+        lines += ["-" * 54, f"{'total':<44}{self.count_params():>10,}"]
+        print("\n".join(lines))
+
+    # --- training -------------------------------------------------------------------------
+    def compile(self, optimizer="sgd", loss="mse", metrics=()):
+        """Choose the optimizer, the loss and the metrics (``"accuracy"`` resolves from the loss)."""
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = losses.get(loss)
+        self.metrics = {name if isinstance(name, str) else name.__name__: _metrics.get(name, self.loss)
+                        for name in metrics}
+
+    def _fused_logits(self):
+        """True when a sigmoid/softmax output feeds its cross-entropy: then, like Keras, the loss
+        is computed from the logits Z (stable, and dL/dZ = (p - y)/N without dividing by p)."""
+        last = self.layers[-1] if self.layers else None
+        if not isinstance(last, Dense) or getattr(self.loss, "from_logits", True):
+            return False
+        pairs = {"binary_crossentropy": activations.sigmoid,
+                 "categorical_crossentropy": activations.softmax,
+                 "sparse_categorical_crossentropy": activations.softmax}
+        return pairs.get(self.loss.name) is last.activation
+
+    def _loss_and_backward(self, y, output):
+        """The batch's data loss; fills every layer's parameter gradients."""
+        if self._fused_logits():
+            z = self.layers[-1].Z
+            value = self.loss(y, z, from_logits=True)
+            grad_z = self.loss.grad(y, z, from_logits=True).astype(z.dtype, copy=False)
+            grad = self.layers[-1].backward_from_z(grad_z, input_grad=len(self.layers) > 1)
+            _backward_through(self.layers[:-1], grad, input_grad=False)
+            return value
+        value = self.loss(y, output)
+        self.backward(self.loss.grad(y, output).astype(output.dtype, copy=False), input_grad=False)
+        return value
+
+    def regularization_loss(self):
+        """Sum of the layers' weight penalties (added to the loss, as Keras does)."""
+        return sum(layer.regularization_loss() for layer in self.layers)
+
+    def train_on_batch(self, X, y):
+        """One step: forward, loss, backward, update. Returns the loss before the update."""
+        output = self.forward(X, training=True)
+        value = self._loss_and_backward(y, output) + self.regularization_loss()
+        self.optimizer.apply(self.grads, self.params)
+        return value, output
+
+    def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True,
+            callbacks=(), verbose=0, rng=None):
+        """Train for ``epochs`` passes over the data; returns a :class:`History`.
+
+        Raises ``FloatingPointError`` naming the epoch and batch as soon as the loss is NaN or inf.
+        """
+        if self.optimizer is None:
+            raise RuntimeError("call compile(optimizer, loss) before fit")
+        X = self._check_X(X)
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
+        if int(batch_size) <= 0 or int(epochs) < 0:
+            raise ValueError(f"batch_size must be > 0 and epochs >= 0, got {batch_size}, {epochs}")
+        rng = np.random.default_rng() if rng is None else rng
+        history = History()
+        callbacks = [history, *callbacks]
+        for cb in callbacks:
+            cb.model = self
+            cb.on_train_begin()
+        self.stop_training = False
+        for epoch in range(int(epochs)):
+            logs = self._train_epoch(X, y, int(batch_size), shuffle, rng, epoch)
+            if validation_data is not None:
+                val = self.evaluate(*validation_data, return_dict=True)
+                logs.update({f"val_{k}": v for k, v in val.items()})
+            for cb in callbacks:
+                cb.on_epoch_end(epoch, logs)
+            if verbose:
+                print(f"Epoch {epoch + 1}/{epochs} - " + " - ".join(f"{k}: {v:.4f}" for k, v in logs.items()))
+            if self.stop_training:
+                break
+        for cb in callbacks:
+            cb.on_train_end()
+        return history
+
+    def _train_epoch(self, X, y, batch_size, shuffle, rng, epoch):
+        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        totals = dict.fromkeys(["loss", *self.metrics], 0.0)
+        for batch, start in enumerate(range(0, len(X), batch_size)):
+            idx = order[start:start + batch_size]
+            value, output = self.train_on_batch(X[idx], y[idx])
+            if not np.isfinite(value):
+                raise FloatingPointError(
+                    f"the loss became {value} at epoch {epoch + 1}, batch {batch + 1}: "
+                    "try a smaller learning_rate or scale the inputs")
+            totals["loss"] += value * len(idx)
+            for name, metric in self.metrics.items():
+                totals[name] += metric(y[idx], output) * len(idx)
+        return {k: float(v / len(X)) for k, v in totals.items()}
+
+    def _check_X(self, X):
+        X = as_float_array(X, "X")
+        dtype = self.params[0].dtype if self.params else X.dtype
+        return X.astype(dtype, copy=False)
+
+    # --- inference ------------------------------------------------------------------------
+    def predict(self, X, batch_size=None):
+        """Outputs in inference mode (dropout off, batch norm on moving statistics)."""
+        X = self._check_X(X)
+        if batch_size is None:
+            return self.forward(X)
+        return np.concatenate([self.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)])
+
+    def evaluate(self, X, y, return_dict=False):
+        """Loss (plus penalty) and metrics in inference mode; a float, or a list like Keras, or a dict."""
+        output = self.predict(X)
+        if self._fused_logits():
+            value = self.loss(y, self.layers[-1].Z, from_logits=True)
+        else:
+            value = self.loss(y, output)
+        result = {"loss": float(value + self.regularization_loss())}
+        result.update({name: metric(y, output) for name, metric in self.metrics.items()})
+        if return_dict:
+            return result
+        return result["loss"] if len(result) == 1 else list(result.values())
+
+
+def _backward_through(layers, grad, input_grad):
+    """Run ``backward`` from the last layer to the first; the first layer's input gradient is
+    skipped when ``input_grad`` is False (training never needs dL/dX: it saves a matrix product)."""
+    for i, layer in enumerate(reversed(layers)):
+        grad = layer.backward(grad, input_grad=input_grad or i < len(layers) - 1)
+    return grad
