@@ -19,6 +19,33 @@ def sparse_categorical_accuracy(y_true, y_pred):
     return float(np.mean(np.argmax(y_pred, axis=-1) == y_true))
 
 
+def confusion_matrix(y_true, y_pred, num_classes=None):
+    """Counts ``cm[i, j]`` of samples whose true class is ``i`` and predicted class is ``j``.
+
+    Rows are true classes, columns predicted classes (as in ``tf.math.confusion_matrix``);
+    the diagonal holds the correct predictions. ``num_classes`` defaults to the largest label
+    plus one. Labels must be integers in ``[0, num_classes)``.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, arr in (("y_true", y_true), ("y_pred", y_pred)):
+        if arr.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array of class labels, got shape {arr.shape}")
+        if arr.dtype.kind not in "iu" and not np.all(arr == np.round(arr)):
+            raise ValueError(f"{name} must hold integer class labels (take argmax of "
+                             "probabilities first)")
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has shape {y_true.shape} but y_pred has {y_pred.shape}")
+    y_true, y_pred = y_true.astype(np.int64), y_pred.astype(np.int64)
+    if num_classes is None:
+        num_classes = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
+    for name, arr in (("y_true", y_true), ("y_pred", y_pred)):
+        if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+            raise ValueError(f"{name} has labels outside [0, {num_classes}): "
+                             f"min {arr.min()}, max {arr.max()}")
+    counts = np.bincount(y_true * num_classes + y_pred, minlength=num_classes ** 2)
+    return counts.reshape(num_classes, num_classes)
+
+
 _FOR_LOSS = {
     "binary_crossentropy": binary_accuracy,
     "hinge": binary_accuracy,
