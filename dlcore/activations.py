@@ -7,7 +7,7 @@ gives ``backward(z, grad_a)``: the chain rule :math:`\partial L/\partial z` from
 """
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, same_shape
 
 
 class Activation:
@@ -24,7 +24,8 @@ class Activation:
 
     def backward(self, z, grad_a):
         r"""Chain rule through the activation: :math:`\partial L/\partial z = f'(z)\,\partial L/\partial a`."""
-        return grad_a * self.derivative(z)
+        z, grad_a = _check_backward(z, grad_a)
+        return grad_a * self._derivative(z)
 
     def __repr__(self):
         return f"<activation {self.name}>"
@@ -128,7 +129,8 @@ class SELU(Activation):
 
     :math:`\alpha \approx 1.6733` and the scale :math:`\lambda \approx 1.0507` are fixed
     (the values that keep mean 0 / variance 1 across layers with LeCun-normal weights).
-    Derivative: :math:`\lambda` for :math:`z > 0`, :math:`\lambda\alpha e^{z}` for :math:`z \le 0`.
+    Derivative: :math:`\lambda` for :math:`z \ge 0`, :math:`\lambda\alpha e^{z}` for :math:`z < 0`
+    (at exactly 0 the two one-sided slopes differ; we take :math:`\lambda`, as TensorFlow does).
     """
 
     name = "selu"
@@ -139,7 +141,7 @@ class SELU(Activation):
         return self.scale * np.where(z > 0, z, self.alpha * np.expm1(np.minimum(z, 0.0)))
 
     def _derivative(self, z):
-        return self.scale * np.where(z > 0, 1.0, self.alpha * np.exp(np.minimum(z, 0.0))).astype(z.dtype)
+        return self.scale * np.where(z >= 0, 1.0, self.alpha * np.exp(np.minimum(z, 0.0))).astype(z.dtype)
 
 
 class Softmax(Activation):
@@ -166,9 +168,16 @@ class Softmax(Activation):
         return np.diag(a) - np.outer(a, a)
 
     def backward(self, z, grad_a):
-        a = self(z)
-        grad_a = as_float_array(grad_a, "grad_a")
+        z, grad_a = _check_backward(z, grad_a)
+        a = self.forward(z)
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
+
+
+def _check_backward(z, grad_a):
+    """Both arrays finite and of the same shape: a (4, 1) z with a (4,) gradient must not broadcast."""
+    z, grad_a = as_float_array(z, "z"), as_float_array(grad_a, "grad_a")
+    same_shape(z, grad_a, "z", "grad_a")
+    return z, grad_a
 
 
 linear = Linear()

@@ -23,7 +23,7 @@ class EarlyStopping(Callback):
     An epoch improves when the value beats the best so far by more than ``min_delta``
     (lower is better for losses, higher for accuracies). After ``patience`` epochs without
     improvement training stops; with ``restore_best_weights=True`` the weights of the best
-    epoch are put back. As in Keras, nothing stops at epoch 0, and ``stopped_epoch`` is the
+    epoch are put back when training ends (as Keras 3 does, also when it never stopped early). As in Keras, nothing stops at epoch 0, and ``stopped_epoch`` is the
     0-based epoch at which training stopped (0 if it never stopped early).
     """
 
@@ -66,8 +66,11 @@ class EarlyStopping(Callback):
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.model.stop_training = True
-            if self.restore_best_weights and self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
+
+    def on_train_end(self, logs=None):
+        """With ``restore_best_weights``, put back the best epoch's weights (stopped early or not)."""
+        if self.restore_best_weights and self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
 
 
 class History(Callback):

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import activations as _activations
 from . import initializers, regularizers
-from ._checks import in_unit_interval
+from ._checks import as_float_array, in_unit_interval
 
 
 class Layer:
@@ -52,9 +52,20 @@ class Layer:
         """Penalty this layer adds to the loss (0 unless it has a regularizer)."""
         return 0.0
 
-    def _check_input(self, X, n_features):
-        if X.ndim != 2 or X.shape[1] != n_features:
+    def _check_input(self, X, n_features=None):
+        """Finite numbers, and shape (N, n_features) when the layer has a fixed width."""
+        X = as_float_array(X, f"the input of {type(self).__name__}")
+        if n_features is not None and (X.ndim != 2 or X.shape[1] != n_features):
             raise ValueError(f"{type(self).__name__} expects input of shape (N, {n_features}), got {X.shape}")
+        return X
+
+    def _check_grad(self, grad_out, shape):
+        """The upstream gradient must have exactly the shape of this layer's last output."""
+        grad_out = as_float_array(grad_out, f"the gradient reaching {type(self).__name__}")
+        if grad_out.shape != shape:
+            raise ValueError(f"{type(self).__name__}.backward expects a gradient of shape {shape} "
+                             f"(the shape of its output), got {grad_out.shape}")
+        return grad_out
 
 
 class Dense(Layer):
@@ -81,17 +92,18 @@ class Dense(Layer):
         self.db = np.zeros_like(self.b)
 
     def forward(self, X, training=False):
-        self._check_input(X, self.n_in)
-        self.X = X
+        self.X = X = self._check_input(X, self.n_in)
         self.Z = X @ self.W + self.b
         return self.activation.forward(self.Z)
 
     def backward(self, grad_out, input_grad=True):
         """Backward through the activation, then through the affine map (see the class docstring)."""
+        grad_out = self._check_grad(grad_out, self.Z.shape)
         return self.backward_from_z(self.activation.backward(self.Z, grad_out), input_grad)
 
     def backward_from_z(self, grad_z, input_grad=True):
         """Backward from :math:`\\partial L/\\partial Z`; skip the input gradient when nobody needs it."""
+        grad_z = self._check_grad(grad_z, self.Z.shape)
         self.dW = self.X.T @ grad_z
         if self.kernel_regularizer is not None:
             self.dW += self.kernel_regularizer.grad(self.W)
@@ -112,11 +124,11 @@ class Activation(Layer):
         self.activation = _activations.get(activation)
 
     def forward(self, X, training=False):
-        self.Z = X
-        return self.activation.forward(X)
+        self.Z = self._check_input(X)
+        return self.activation.forward(self.Z)
 
     def backward(self, grad_out, input_grad=True):
-        return self.activation.backward(self.Z, grad_out)
+        return self.activation.backward(self.Z, self._check_grad(grad_out, self.Z.shape))
 
     def __repr__(self):
         return f"Activation({self.activation.name!r})"
@@ -126,10 +138,13 @@ class Flatten(Layer):
     """Reshape each sample to a vector: ``(N, 28, 28) -> (N, 784)``; backward reshapes back."""
 
     def forward(self, X, training=False):
+        X = self._check_input(X)
         self.input_shape = X.shape
         return X.reshape(X.shape[0], -1)
 
     def backward(self, grad_out, input_grad=True):
+        n = self.input_shape[0]
+        grad_out = self._check_grad(grad_out, (n, int(np.prod(self.input_shape)) // n))
         return grad_out.reshape(self.input_shape)
 
 
@@ -146,6 +161,8 @@ class Dropout(Layer):
         self.rng = np.random.default_rng() if rng is None else rng
 
     def forward(self, X, training=False):
+        X = self._check_input(X)
+        self.output_shape = X.shape
         if not training or self.rate == 0:
             self.mask = None
             return X
@@ -154,6 +171,7 @@ class Dropout(Layer):
         return X * self.mask
 
     def backward(self, grad_out, input_grad=True):
+        grad_out = self._check_grad(grad_out, self.output_shape)
         return grad_out if self.mask is None else grad_out * self.mask
 
     def __repr__(self):
@@ -185,7 +203,7 @@ class BatchNormalization(Layer):
         self.dbeta = np.zeros_like(self.beta)
 
     def forward(self, X, training=False):
-        self._check_input(X, self.n_features)
+        X = self._check_input(X, self.n_features)
         if training:
             mean, var = X.mean(axis=0), X.var(axis=0)
             self.moving_mean[...] = self.momentum * self.moving_mean + (1 - self.momentum) * mean
@@ -201,6 +219,7 @@ class BatchNormalization(Layer):
         r"""In training the batch statistics depend on every sample, which gives
         :math:`\partial L/\partial x = \frac{1}{\sqrt{\sigma^2+\epsilon}}\big(g - \overline{g} - \hat x\,\overline{g\hat x}\big)`
         with :math:`g = \gamma\,\partial L/\partial y` and bars meaning batch means."""
+        grad_out = self._check_grad(grad_out, self.x_hat.shape)
         self.dgamma = np.sum(grad_out * self.x_hat, axis=0)
         self.dbeta = np.sum(grad_out, axis=0)
         g = grad_out * self.gamma
@@ -220,20 +239,20 @@ class PReLU(Layer):
 
     trainable_names = ("alpha",)
 
-    def __init__(self, n_features, alpha_initializer="zeros", rng=None):
+    def __init__(self, n_features, alpha_initializer="zeros", rng=None, dtype=np.float64):
         self.n_features = int(n_features)
-        self.alpha = initializers.get(alpha_initializer)((self.n_features,), rng)
+        self.alpha = initializers.get(alpha_initializer)((self.n_features,), rng).astype(dtype)
         self.dalpha = np.zeros_like(self.alpha)
 
     def forward(self, X, training=False):
-        self._check_input(X, self.n_features)
-        self.X = X
-        return np.where(X > 0, X, self.alpha * X)
+        self.X = X = self._check_input(X, self.n_features)
+        return np.where(X > 0, X, self.alpha.astype(X.dtype, copy=False) * X)
 
     def backward(self, grad_out, input_grad=True):
+        grad_out = self._check_grad(grad_out, self.X.shape)
         negative = self.X <= 0
         self.dalpha = np.sum(grad_out * self.X * negative, axis=0)
-        return grad_out * np.where(negative, self.alpha, 1.0)
+        return grad_out * np.where(negative, self.alpha.astype(self.X.dtype, copy=False), 1)
 
 
 class Residual(Layer):

@@ -21,7 +21,11 @@ class Loss:
 
     def __call__(self, y_true, y_pred):
         y_true, y_pred = self._check(y_true, y_pred)
-        return float(np.mean(self.per_sample(y_true, y_pred)))
+        return float(np.mean(self._per_sample(y_true, y_pred)))
+
+    def per_sample(self, y_true, y_pred):
+        """The loss of each sample (reduced over the last axis only): shape ``y_pred.shape[:-1]``."""
+        return self._per_sample(*self._check(y_true, y_pred))
 
     def grad(self, y_true, y_pred):
         """dL/dy_pred, the same shape as ``y_pred``."""
@@ -53,7 +57,7 @@ class MeanSquaredError(Loss):
 
     name = "mean_squared_error"
 
-    def per_sample(self, y_true, y_pred):
+    def _per_sample(self, y_true, y_pred):
         return np.mean((y_pred - y_true) ** 2, axis=-1)
 
     def _grad(self, y_true, y_pred):
@@ -65,7 +69,7 @@ class MeanAbsoluteError(Loss):
 
     name = "mean_absolute_error"
 
-    def per_sample(self, y_true, y_pred):
+    def _per_sample(self, y_true, y_pred):
         return np.mean(np.abs(y_pred - y_true), axis=-1)
 
     def _grad(self, y_true, y_pred):
@@ -85,7 +89,7 @@ class Huber(Loss):
     def __init__(self, delta=1.0):
         self.delta = positive(delta, "delta")
 
-    def per_sample(self, y_true, y_pred):
+    def _per_sample(self, y_true, y_pred):
         e = np.abs(y_pred - y_true)
         d = self.delta
         return np.mean(np.where(e <= d, 0.5 * e**2, d * e - 0.5 * d**2), axis=-1)
@@ -103,6 +107,10 @@ class _CrossEntropy(Loss):
 
     def __call__(self, y_true, y_pred, from_logits=None):
         return Loss.__call__(self._variant(from_logits), y_true, y_pred)
+
+    def per_sample(self, y_true, y_pred, from_logits=None):
+        """The loss of each sample: shape ``y_pred.shape[:-1]``."""
+        return Loss.per_sample(self._variant(from_logits), y_true, y_pred)
 
     def grad(self, y_true, y_pred, from_logits=None):
         """dL/dy_pred (dL/dz when ``from_logits``), the same shape as ``y_pred``."""
@@ -135,7 +143,7 @@ class BinaryCrossentropy(_CrossEntropy):
         self._check_probabilities(y_pred)
         return y_true, y_pred
 
-    def per_sample(self, y_true, y_pred):
+    def _per_sample(self, y_true, y_pred):
         if self.from_logits:
             z = y_pred
             ell = np.maximum(z, 0) - z * y_true + np.log1p(np.exp(-np.abs(z)))
@@ -178,7 +186,7 @@ class CategoricalCrossentropy(_CrossEntropy):
         self._check_probabilities(y_pred)
         return y_true, y_pred
 
-    def per_sample(self, y_true, y_pred):
+    def _per_sample(self, y_true, y_pred):
         if self.from_logits:
             return -np.sum(y_true * log_softmax(y_pred), axis=-1)
         q = np.clip(y_pred / y_pred.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
@@ -218,7 +226,7 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
         self._check_probabilities(y_pred)
         return labels, y_pred
 
-    def per_sample(self, y_true, y_pred):
+    def _per_sample(self, y_true, y_pred):
         rows = np.arange(len(y_true))
         if self.from_logits:
             return -log_softmax(y_pred)[rows, y_true]
@@ -263,7 +271,7 @@ class Hinge(Loss):
         y_true, y_pred = super()._check(y_true, y_pred)
         return _plus_minus_one(y_true), y_pred
 
-    def per_sample(self, y_true, y_pred):
+    def _per_sample(self, y_true, y_pred):
         return np.mean(np.maximum(0.0, self.margin - y_true * y_pred), axis=-1)
 
     def _grad(self, y_true, y_pred):

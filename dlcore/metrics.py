@@ -1,22 +1,30 @@
 """Accuracy metrics with Keras's names; ``get("accuracy", loss)`` picks the one Keras would."""
 import numpy as np
 
+from ._checks import as_float_array, integer_labels, same_shape
+
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
     """Fraction of entries where ``y_pred > threshold`` equals the 0/1 label."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = as_float_array(y_true, "y_true"), as_float_array(y_pred, "y_pred")
+    same_shape(y_true, y_pred)
     return float(np.mean((y_pred > threshold) == (y_true > 0.5)))
 
 
 def categorical_accuracy(y_true, y_pred):
     """Fraction of rows whose arg-max matches the arg-max of the one-hot label."""
+    y_true, y_pred = as_float_array(y_true, "y_true"), as_float_array(y_pred, "y_pred")
+    same_shape(y_true, y_pred)
     return float(np.mean(np.argmax(y_true, axis=-1) == np.argmax(y_pred, axis=-1)))
 
 
 def sparse_categorical_accuracy(y_true, y_pred):
-    """Fraction of rows whose arg-max equals the integer label."""
-    y_true = np.asarray(y_true).reshape(len(y_pred))
-    return float(np.mean(np.argmax(y_pred, axis=-1) == y_true))
+    """Fraction of rows whose arg-max equals the integer label (labels of shape (N,) or (N, 1))."""
+    y_pred = as_float_array(y_pred, "y_pred", ndim=2)
+    labels = integer_labels(y_true, "y_true", num_classes=y_pred.shape[1])
+    if labels.shape not in ((len(y_pred),), (len(y_pred), 1)):
+        raise ValueError(f"y_true must hold one label per row of y_pred {y_pred.shape}, got shape {labels.shape}")
+    return float(np.mean(np.argmax(y_pred, axis=-1) == labels.reshape(-1)))
 
 
 def confusion_matrix(y_true, y_pred, num_classes=None):

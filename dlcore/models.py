@@ -28,10 +28,15 @@ class Sequential:
 
     # --- the two passes -------------------------------------------------------------------
     def forward(self, X, training=False):
-        """Output of the last layer for a batch ``X`` (rows are samples)."""
+        """Output of the last layer for a batch ``X`` (rows are samples).
+
+        Raises ``FloatingPointError`` naming the layer whose output overflowed to NaN or inf.
+        """
         out = X
-        for layer in self.layers:
+        for k, layer in enumerate(self.layers, start=1):
             out = layer.forward(out, training)
+            if not np.all(np.isfinite(out)):
+                raise FloatingPointError(f"the output of layer {k} ({layer!r}) became NaN or inf")
         return out
 
     def backward(self, grad, input_grad=True):
@@ -115,10 +120,18 @@ class Sequential:
         return sum(layer.regularization_loss() for layer in self.layers)
 
     def train_on_batch(self, X, y):
-        """One step: forward, loss, backward, update. Returns the loss before the update."""
-        output = self.forward(X, training=True)
-        value = self._loss_and_backward(y, output) + self.regularization_loss()
-        self.optimizer.apply(self.grads, self.params)
+        """One step: forward, loss, backward, update. Returns the loss before the update.
+
+        NumPy's overflow and invalid-value warnings are raised as ``FloatingPointError`` here,
+        so a diverging run stops at the first operation that overflowed instead of carrying
+        NaN weights along.
+        """
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            output = self.forward(X, training=True)
+            value = self._loss_and_backward(y, output) + self.regularization_loss()
+            if not np.isfinite(value):
+                raise FloatingPointError(f"the loss became {value}")
+            self.optimizer.apply(self.grads, self.params)
         return value, output
 
     def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True,
@@ -162,11 +175,11 @@ class Sequential:
         totals = dict.fromkeys(["loss", *self.metrics], 0.0)
         for batch, start in enumerate(range(0, len(X), batch_size)):
             idx = order[start:start + batch_size]
-            value, output = self.train_on_batch(X[idx], y[idx])
-            if not np.isfinite(value):
-                raise FloatingPointError(
-                    f"the loss became {value} at epoch {epoch + 1}, batch {batch + 1}: "
-                    "try a smaller learning_rate or scale the inputs")
+            try:
+                value, output = self.train_on_batch(X[idx], y[idx])
+            except FloatingPointError as err:
+                raise FloatingPointError(f"{err} at epoch {epoch + 1}, batch {batch + 1}: "
+                                         "try a smaller learning_rate or scale the inputs") from None
             totals["loss"] += value * len(idx)
             for name, metric in self.metrics.items():
                 totals[name] += metric(y[idx], output) * len(idx)

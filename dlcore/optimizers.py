@@ -29,6 +29,8 @@ class Optimizer:
         for g, w, slot in zip(grads, params, self._slots):
             if g.shape != w.shape:
                 raise ValueError(f"gradient of shape {g.shape} for a parameter of shape {w.shape}")
+            if not np.all(np.isfinite(g)):
+                raise ValueError("a gradient contains NaN or inf: the step would destroy the weights")
             self.update_step(g, w, slot)
         self.iterations += 1
 

@@ -38,6 +38,8 @@ class Perceptron:
     def decision_function(self, X):
         """The weighted sum :math:`z = Xw + b`."""
         X = as_float_array(X, "X", ndim=2)
+        if X.shape[1] != len(self.coef_):
+            raise ValueError(f"X must have {len(self.coef_)} features (columns), got shape {X.shape}")
         return X @ self.coef_ + self.intercept_
 
     def predict(self, X):
