@@ -20,8 +20,6 @@ import os
 import shutil
 import tempfile
 import textwrap
-import urllib.error
-import urllib.request
 import warnings
 from dataclasses import dataclass
 from importlib import resources
@@ -129,9 +127,10 @@ class ChecksumError(ValueError):
 class MnistInfo:
     """Where ``load_mnist`` found its data (returned with ``return_info=True``).
 
-    source : 'idx-full' (the four canonical IDX files), 'idx-test-split' (offline stand-in:
-        the 10k test set split 8,000 / 2,000), 'keras-cache' (Keras's mnist.npz) or 'download'.
-    path : the folder or file read.  n_train, n_test : number of images.  note : one sentence.
+    ``source`` is ``'idx-full'`` (the four canonical IDX files), ``'idx-test-split'`` (the
+    offline stand-in: the 10k test set split 8,000 / 2,000), ``'keras-cache'`` (Keras's
+    mnist.npz) or ``'download'``; ``path`` is the folder or file read; ``n_train`` and
+    ``n_test`` count the images; ``note`` says it all in one sentence.
     """
 
     source: str
@@ -270,6 +269,9 @@ def _download(url, target, expected_sha256):
 
     ``os.replace`` is atomic on one file system: ``target`` is either absent or complete.
     """
+    import urllib.error  # only here: importing urllib costs time every `import dlcore` would pay
+    import urllib.request
+
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, part = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".part")
     try:
