@@ -53,7 +53,6 @@ def check_model(model, X, y, eps=1e-6):
     def total_loss():
         return model.loss(y, model.forward(X, training=False)) + model.regularization_loss()
 
-    model.forward(X, training=False)
-    model._loss_and_backward(y, model.forward(X, training=False))
+    model.loss_and_backward(y, model.forward(X, training=False))
     analytic = [g.copy() for g in model.grads]
     return [relative_error(a, numerical_gradient(total_loss, p, eps)) for a, p in zip(analytic, model.params)]

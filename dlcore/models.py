@@ -102,8 +102,9 @@ class Sequential:
                  "sparse_categorical_crossentropy": activations.softmax}
         return pairs.get(self.loss.name) is last.activation
 
-    def _loss_and_backward(self, y, output):
-        """The batch's data loss; fills every layer's parameter gradients."""
+    def loss_and_backward(self, y, output):
+        """The data loss of the batch whose forward pass produced ``output``; fills every
+        layer's parameter gradients (``model.grads``) without updating anything."""
         if self._fused_logits():
             z = self.layers[-1].Z
             value = self.loss(y, z, from_logits=True)
@@ -128,7 +129,7 @@ class Sequential:
         """
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             output = self.forward(X, training=True)
-            value = self._loss_and_backward(y, output) + self.regularization_loss()
+            value = self.loss_and_backward(y, output) + self.regularization_loss()
             if not np.isfinite(value):
                 raise FloatingPointError(f"the loss became {value}")
             self.optimizer.apply(self.grads, self.params)
