@@ -6,8 +6,8 @@ matplotlib when a plot is drawn.
 """
 __version__ = "0.1.0"
 
-from . import (activations, callbacks, data, gradcheck, initializers, layers, losses, metrics,
-               optimizers, regularizers)
+from . import (activations, callbacks, data, diagnostics, gradcheck, initializers, layers, losses,
+               metrics, optimizers, regularizers, surfaces)
 from .callbacks import EarlyStopping, History
 from .layers import BatchNormalization, Dense, Dropout, Flatten
 from .models import Sequential
@@ -15,8 +15,8 @@ from .perceptron import Perceptron
 from .utils import count_params, ewma
 
 __all__ = [
-    "activations", "callbacks", "data", "gradcheck", "initializers", "layers", "losses", "metrics",
-    "optimizers", "regularizers", "plotting", "Sequential", "Dense", "Dropout", "Flatten",
+    "activations", "callbacks", "data", "diagnostics", "gradcheck", "initializers", "layers", "losses",
+    "metrics", "optimizers", "regularizers", "surfaces", "plotting", "Sequential", "Dense", "Dropout", "Flatten",
     "BatchNormalization", "EarlyStopping", "History", "Perceptron", "count_params", "ewma",
 ]
 
