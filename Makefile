@@ -21,6 +21,8 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 export TF_ENABLE_ONEDNN_OPTS ?= 0
 export PYTHONHASHSEED ?= 0
 export MPLBACKEND ?= Agg
+# One BLAS thread per process (see conftest.py): parallel test workers must not fight over cores.
+export OPENBLAS_NUM_THREADS ?= 1
 # Real MNIST, offline (see README): the shared copy next to the repository, if there is one.
 SHARED_MNIST := $(abspath $(ROOT)/../shared/data/mnist)
 DLCORE_MNIST_DIR ?= $(if $(wildcard $(SHARED_MNIST)),$(SHARED_MNIST))

@@ -15,6 +15,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 os.environ.setdefault("PYTHONHASHSEED", "0")  # for the kernels; this process has started already
 os.environ.setdefault("MPLBACKEND", "Agg")    # for plots drawn by unit tests in this process
+# One BLAS thread per process: with pytest-xdist two workers (and their kernels) share two
+# cores, and OpenBLAS threads spinning against each other made a dlcore epoch 20x slower.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # Offline MNIST (see README): the kernels run in chapters/, so pass an absolute path.
 _SHARED_MNIST = ROOT.parent / "shared" / "data" / "mnist"
