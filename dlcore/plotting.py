@@ -566,7 +566,7 @@ def draw_network(layer_sizes, ax=None, labels=True, title=None, radius=0.3):
     r"""Draw a fully connected network (MLP): circles for nodes, one line per weight.
 
     With ``labels=True`` the course notation is written on it: inputs :math:`x_1 \dots x_n`;
-    node j of layer k is :math:`O_{kj}` with its bias :math:`b_{kj}` below it; and on the
+    node j of layer k is :math:`o_{kj}` with its bias :math:`b_{kj}` below it; and on the
     first and last edge into each layer (drawn in red), the weight :math:`w^k_{ij}` (from
     node i of layer k-1 to node j of layer k, which is ``W[i-1, j-1]`` of dlcore's layer k).
     Returns the Axes.
@@ -590,7 +590,7 @@ def draw_network(layer_sizes, ax=None, labels=True, title=None, radius=0.3):
             face = "#dbe9f6" if k == 0 else "#fde7c8"
             ax.add_patch(Circle((x, y), radius, facecolor=face, edgecolor="k", zorder=2))
             if labels:
-                name = f"$x_{{{j}}}$" if k == 0 else f"$O_{{{_idx(k, j)}}}$"
+                name = f"$x_{{{j}}}$" if k == 0 else f"$o_{{{_idx(k, j)}}}$"
                 ax.text(x, y, name, ha="center", va="center", fontsize=11, zorder=3)
                 if k > 0:
                     ax.text(x, y - radius - 0.05, f"$b_{{{_idx(k, j)}}}$", ha="center",

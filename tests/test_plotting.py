@@ -363,7 +363,7 @@ def test_draw_network_counts_nodes_and_edges(sizes):
 def test_draw_network_uses_the_course_notation():
     ax = P.draw_network([4, 3, 2, 1], title="4-3-2-1")
     texts = {t.get_text() for t in ax.texts}
-    for label in ["$x_{1}$", "$x_{4}$", "$O_{11}$", "$O_{13}$", "$O_{31}$", "$b_{11}$",
+    for label in ["$x_{1}$", "$x_{4}$", "$o_{11}$", "$o_{13}$", "$o_{31}$", "$b_{11}$",
                   "$b_{31}$", "$w^{1}_{11}$", "$w^{1}_{43}$", "$w^{3}_{21}$", "input layer",
                   "hidden layer 2", "output layer"]:
         assert label in texts, label
@@ -373,7 +373,7 @@ def test_draw_network_uses_the_course_notation():
 
 def test_draw_network_two_digit_indices_and_no_labels():
     texts = {t.get_text() for t in P.draw_network([12, 1]).texts}
-    assert "$x_{12}$" in texts and "$w^{1}_{12,1}$" in texts and "$O_{11}$" in texts
+    assert "$x_{12}$" in texts and "$w^{1}_{12,1}$" in texts and "$o_{11}$" in texts
     bare = P.draw_network([3, 1], labels=False)
     assert not any("$" in t.get_text() for t in bare.texts)
     with pytest.raises(ValueError, match="two layers"):
