@@ -7,6 +7,10 @@ class Callback:
 
     model = None
 
+    def set_model(self, model):
+        """Attach the model being trained (``fit`` calls this, as Keras does)."""
+        self.model = model
+
     def on_train_begin(self, logs=None):
         pass
 

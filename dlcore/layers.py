@@ -255,50 +255,84 @@ class PReLU(Layer):
         return grad_out * np.where(negative, self.alpha.astype(self.X.dtype, copy=False), 1)
 
 
-class Residual(Layer):
-    r"""A skip connection around a stack of layers: :math:`y = x + F(x)`.
+class Stack(Layer):
+    """Layers held in order; their weights read as one list (shared by Residual and Sequential)."""
 
-    Backward adds the two paths: :math:`\partial L/\partial x = g + \partial F^\top g`, so the gradient
-    reaches the layer below undiminished even when :math:`F`'s own gradient vanishes.
-    """
+    described_as = "the stack"  # used in error messages
 
-    def __init__(self, *layers):
+    def __init__(self, layers=()):
         self.layers = list(layers)
+
+    def forward(self, X, training=False):
+        """Each layer's output feeds the next; returns the last one's."""
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out, training)
+        return out
+
+    def backward(self, grad_out, input_grad=True):
+        """Backpropagate dL/d(output) through the layers in reverse; returns dL/dX."""
+        return backward_through(self.layers, grad_out, input_grad)
 
     @property
     def params(self):
+        """All trainable arrays, layer by layer ([W1, b1, W2, b2, ...] for Dense layers)."""
         return [p for layer in self.layers for p in layer.params]
 
     @property
     def grads(self):
+        """Gradients matching ``params`` (filled by ``backward``)."""
         return [g for layer in self.layers for g in layer.grads]
 
     def get_weights(self):
+        """Copies of every weight in Keras's order ([W1, b1, W2, b2, ...])."""
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights):
+        """Copy weights in Keras's order (e.g. ``keras_model.get_weights()``) into the layers."""
         weights = list(weights)
+        expected = len(self.get_weights())
+        if len(weights) != expected:
+            raise ValueError(f"{self.described_as} has {expected} weight arrays, got {len(weights)}")
         for layer in self.layers:
             n = len(layer.get_weights())
             layer.set_weights(weights[:n])
             weights = weights[n:]
 
     def count_params(self):
+        """Total number of scalars in all weights, as Keras's ``count_params()``."""
         return sum(layer.count_params() for layer in self.layers)
 
     def regularization_loss(self):
+        """Sum of the layers' weight penalties (added to the loss, as Keras does)."""
         return sum(layer.regularization_loss() for layer in self.layers)
 
+
+class Residual(Stack):
+    r"""A skip connection around a stack of layers: :math:`y = x + F(x)`.
+
+    Backward adds the two paths: :math:`\partial L/\partial x = g + \partial F^\top g`, so the gradient
+    reaches the layer below undiminished even when :math:`F`'s own gradient vanishes.
+    """
+
+    described_as = "the residual block"
+
+    def __init__(self, *layers):
+        super().__init__(layers)
+
     def forward(self, X, training=False):
-        out = X
-        for layer in self.layers:
-            out = layer.forward(out, training)
+        out = super().forward(X, training)
         if out.shape != X.shape:
             raise ValueError(f"a residual block must keep the shape {X.shape}, got {out.shape}")
         return X + out
 
     def backward(self, grad_out, input_grad=True):
-        g = grad_out
-        for layer in reversed(self.layers):
-            g = layer.backward(g)
-        return grad_out + g
+        return grad_out + super().backward(grad_out)
+
+
+def backward_through(layers, grad, input_grad=True):
+    """Run ``backward`` from the last layer to the first. With ``input_grad=False`` the first
+    layer skips dL/dX (training never needs it: that saves one matrix product per step)."""
+    for i, layer in enumerate(reversed(layers)):
+        grad = layer.backward(grad, input_grad=input_grad or i < len(layers) - 1)
+    return grad

@@ -4,10 +4,10 @@ import numpy as np
 from . import activations, losses, metrics as _metrics, optimizers
 from ._checks import as_float_array
 from .callbacks import History
-from .layers import Dense
+from .layers import Dense, Stack, backward_through
 
 
-class Sequential:
+class Sequential(Stack):
     """Layers applied one after another; ``backward`` runs them in reverse.
 
     ``fit`` is plain mini-batch training: for each batch, forward (``training=True``), loss,
@@ -16,8 +16,10 @@ class Sequential:
     any weight penalty; ``val_*`` values are computed after the epoch in inference mode.
     """
 
+    described_as = "the model"
+
     def __init__(self, layers=()):
-        self.layers = list(layers)
+        super().__init__(layers)
         self.optimizer = self.loss = None
         self.metrics = {}
         self.stop_training = False
@@ -26,50 +28,8 @@ class Sequential:
         """Append a layer."""
         self.layers.append(layer)
 
-    # --- the two passes -------------------------------------------------------------------
-    def forward(self, X, training=False):
-        """Output of the last layer for a batch ``X`` (rows are samples)."""
-        out = X
-        for layer in self.layers:
-            out = layer.forward(out, training)
-        return out
-
-    def backward(self, grad, input_grad=True):
-        """Backpropagate dL/d(output); returns dL/dX (None when ``input_grad`` is False)."""
-        return _backward_through(self.layers, grad, input_grad)
-
     def __call__(self, X, training=False):
         return self.forward(X, training)
-
-    # --- weights --------------------------------------------------------------------------
-    @property
-    def params(self):
-        """All trainable arrays, layer by layer ([W1, b1, W2, b2, ...] for Dense layers)."""
-        return [p for layer in self.layers for p in layer.params]
-
-    @property
-    def grads(self):
-        """Gradients matching ``params`` (filled by ``backward``)."""
-        return [g for layer in self.layers for g in layer.grads]
-
-    def get_weights(self):
-        """Copies of every weight in Keras's order ([W1, b1, W2, b2, ...])."""
-        return [w for layer in self.layers for w in layer.get_weights()]
-
-    def set_weights(self, weights):
-        """Copy weights in Keras's order (e.g. ``keras_model.get_weights()``) into the layers."""
-        weights = list(weights)
-        expected = len(self.get_weights())
-        if len(weights) != expected:
-            raise ValueError(f"the model has {expected} weight arrays, got {len(weights)}")
-        for layer in self.layers:
-            n = len(layer.get_weights())
-            layer.set_weights(weights[:n])
-            weights = weights[n:]
-
-    def count_params(self):
-        """Total number of scalars in all weights, as Keras's ``model.count_params()``."""
-        return sum(layer.count_params() for layer in self.layers)
 
     def summary(self):
         """A Keras-like table: one line per layer with its parameter count."""
@@ -105,15 +65,11 @@ class Sequential:
             value = self.loss(y, z, from_logits=True)
             grad_z = self.loss.grad(y, z, from_logits=True).astype(z.dtype, copy=False)
             grad = self.layers[-1].backward_from_z(grad_z, input_grad=len(self.layers) > 1)
-            _backward_through(self.layers[:-1], grad, input_grad=False)
+            backward_through(self.layers[:-1], grad, input_grad=False)
             return value
         value = self.loss(y, output)
         self.backward(self.loss.grad(y, output).astype(output.dtype, copy=False), input_grad=False)
         return value
-
-    def regularization_loss(self):
-        """Sum of the layers' weight penalties (added to the loss, as Keras does)."""
-        return sum(layer.regularization_loss() for layer in self.layers)
 
     def train_on_batch(self, X, y):
         """One step: forward, loss, backward, update. Returns the loss before the update.
@@ -148,7 +104,7 @@ class Sequential:
         history = History()
         callbacks = [history, *callbacks]
         for cb in callbacks:
-            cb.model = self
+            cb.set_model(self)
             cb.on_train_begin()
         self.stop_training = False
         for epoch in range(int(epochs)):
@@ -207,10 +163,3 @@ class Sequential:
             return result
         return result["loss"] if len(result) == 1 else list(result.values())
 
-
-def _backward_through(layers, grad, input_grad):
-    """Run ``backward`` from the last layer to the first; the first layer's input gradient is
-    skipped when ``input_grad`` is False (training never needs dL/dX: it saves a matrix product)."""
-    for i, layer in enumerate(reversed(layers)):
-        grad = layer.backward(grad, input_grad=input_grad or i < len(layers) - 1)
-    return grad
