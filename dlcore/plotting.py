@@ -265,10 +265,9 @@ def plot_perceptron_snapshots(history, X, y, steps, n_cols=4, padding=0.5, title
         if np.any(w):
             _shade_sides(ax, w, float(np.ravel(intercept)[0]), lo, hi, colours)
             plot_line(w, intercept, ax)
-        else:
-            ax.text(0.5, 0.5, "w = 0: no line yet", transform=ax.transAxes,
-                    ha="center", va="center", bbox={"fc": "white", "ec": "0.6"})
-        ax.set_title(f"{panel_label} {step}")
+            ax.set_title(f"{panel_label} {step}")
+        else:  # said in the title, where it cannot cover a data point
+            ax.set_title(f"{panel_label} {step}: w = 0, no line yet")
     _label_outer(axes, xlabel, ylabel)
     axes[0].legend(loc="best", fontsize=8)
     if title is not None:
