@@ -141,10 +141,10 @@ def test_perceptron_snapshots_one_panel_per_step():
     fig = P.plot_perceptron_snapshots(history, X2, Y2, steps=[0, 1, 2], title="moving line")
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert len(axes) == 3 and fig._suptitle.get_text() == "moving line"
-    assert len(axes[0].lines) == 0 and "w = 0" in axes[0].texts[0].get_text()
+    assert len(axes[0].lines) == 0 and "w = 0" in axes[0].get_title()
     x, y = axes[2].lines[0].get_data()
     np.testing.assert_allclose(np.asarray(x) + np.asarray(y) - 0.2, 0.0, atol=1e-12)
-    assert [ax.get_title() for ax in axes] == ["snapshot 0", "snapshot 1", "snapshot 2"]
+    assert [ax.get_title() for ax in axes] == ["snapshot 0: w = 0, no line yet", "snapshot 1", "snapshot 2"]
 
 
 def test_perceptron_snapshots_with_dlcore_perceptron():
