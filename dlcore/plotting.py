@@ -642,7 +642,7 @@ def plot_gradient_norms(norms, logy=True, ax=None, title=None):
     r"""Gradient norm per layer (layer 1 nearest the input), one line per run.
 
     ``norms`` maps a label (e.g. ``"sigmoid"``, ``"relu"``) to a list of per-layer norms such
-    as :math:`\lVert \partial L/\partial W^k \rVert`. On a log axis (the default) vanishing
+    as :math:`\lVert \partial J/\partial W^k \rVert`. On a log axis (the default) vanishing
     gradients show as a straight falling line. Returns the Axes.
     """
     ax = _axes(ax)
@@ -653,4 +653,4 @@ def plot_gradient_norms(norms, logy=True, ax=None, title=None):
         ax.set_yscale("log")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(loc="best")
-    return _label(ax, "layer $k$", r"gradient norm $\| \partial L/\partial W^k \|$", title)
+    return _label(ax, "layer $k$", r"gradient norm $\| \partial J/\partial W^k \|$", title)

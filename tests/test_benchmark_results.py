@@ -1,0 +1,54 @@
+"""The committed benchmark results are complete, consistent, and quoted correctly by chapter 11.
+
+These tests do not run the benchmark (``make bench`` does, in about a minute): they check the
+files it wrote, so that a re-run which changes the numbers cannot leave a stale table in the book.
+"""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+CHAPTER = ROOT / "chapters" / "11_keras_mnist.ipynb"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_mnist", ROOT / "benchmarks" / "bench_mnist.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def result():
+    return json.loads((RESULTS / "mnist_mlp.json").read_text())
+
+
+def test_results_cover_both_batch_sizes_and_frameworks(result):
+    assert set(result["by_batch"]) == {"32", "128"}
+    for row in result["by_batch"].values():
+        for name in ("dlcore", "keras"):
+            stats = row[name]
+            assert stats["sec_min"] <= stats["sec_per_epoch"] <= stats["sec_max"]
+            assert 0 < stats["accuracy"] <= 1 and stats["peak_rss_mb"] > 0
+        assert row["matmul_floor_sec"] > 0
+    assert result["machine"]["cores"] >= 1 and result["repeats"] >= 3
+
+
+def test_markdown_file_is_the_json_rendered(bench, result):
+    """mnist_mlp.md is exactly what the script renders from mnist_mlp.json (nobody edited one alone)."""
+    assert (RESULTS / "mnist_mlp.md").read_text() == bench.markdown(result)
+
+
+def test_chapter_11_quotes_the_committed_table(bench, result):
+    """Every row of the results table appears verbatim in chapter 11's benchmark section."""
+    cells = json.loads(CHAPTER.read_text())["cells"]
+    section = next("".join(c["source"]) for c in cells
+                   if c["cell_type"] == "markdown" and "### How fast is dlcore?" in "".join(c["source"]))
+    rows = [line for line in bench.markdown(result).splitlines() if line.startswith("| 32") or line.startswith("| 128")]
+    assert len(rows) == 6
+    for line in rows:
+        assert line in section, f"chapter 11's benchmark table is stale: {line!r} is missing"
