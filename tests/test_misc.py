@@ -5,6 +5,7 @@ EarlyStopping is also run side by side with keras.callbacks.EarlyStopping in tes
 
 import numpy as np
 import pytest
+from _fakes import FakeModel
 
 import dlcore
 from dlcore import gradcheck, layers, losses, metrics, regularizers
@@ -51,18 +52,6 @@ def test_l2_with_sgd_is_weight_decay_by_hand():
 
 
 # --- EarlyStopping and History, by hand ------------------------------------------------------
-class FakeModel:
-    def __init__(self):
-        self.weights = [np.array([-1.0])]
-        self.stop_training = False
-
-    def get_weights(self):
-        return [w.copy() for w in self.weights]
-
-    def set_weights(self, weights):
-        self.weights = [np.array(w, dtype=float) for w in weights]
-
-
 def run_callback(cb, values, monitor="val_loss"):
     model = FakeModel()
     cb.model = model

@@ -23,6 +23,7 @@ tf = pytest.importorskip("tensorflow")
 
 import dlcore  # noqa: E402
 from dlcore import activations, initializers, layers, losses, optimizers, regularizers  # noqa: E402
+from _fakes import FakeModel  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("keras64")
 
@@ -572,20 +573,6 @@ def test_fit_history_matches_keras_epoch_by_epoch(keras64, case):
 # --------------------------------------------------------------------------------------------
 # EarlyStopping: the same scripted val_loss sequence through both callbacks
 # --------------------------------------------------------------------------------------------
-class FakeModel:
-    """Just enough model for a callback: weights that record the epoch, and stop_training."""
-
-    def __init__(self):
-        self.weights = [np.array([-1.0])]
-        self.stop_training = False
-
-    def get_weights(self):
-        return [w.copy() for w in self.weights]
-
-    def set_weights(self, weights):
-        self.weights = [np.array(w, dtype=float) for w in weights]
-
-
 def simulate(callback, values, attach, monitor="val_loss"):
     model = FakeModel()
     attach(callback, model)
