@@ -38,6 +38,14 @@ def positive(value, name):
     return value
 
 
+def non_negative(value, name):
+    """Return ``value`` as a float after checking it is a finite number >= 0."""
+    value = float(value)
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value}")
+    return value
+
+
 def in_unit_interval(value, name, closed_right=False):
     """Return ``value`` after checking ``0 <= value < 1`` (or ``<= 1`` when ``closed_right``)."""
     value = float(value)

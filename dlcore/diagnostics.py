@@ -18,7 +18,6 @@ in the order the forward pass meets them.
 """
 import numpy as np
 
-from ._checks import as_float_array
 from .layers import Activation, Dense, Residual
 
 
@@ -39,15 +38,6 @@ def dense_layers(model):
     return found
 
 
-def _check_X(model, X):
-    """``X`` as a float array of the model's dtype, with one row per sample."""
-    X = as_float_array(X, "X")
-    if X.ndim < 2 or len(X) == 0:
-        raise ValueError(f"X must hold at least one sample, one row each; got shape {X.shape}")
-    dtype = model.params[0].dtype if model.params else X.dtype
-    return X.astype(dtype, copy=False)
-
-
 def compute_gradients(model, X, y, training=True):
     r"""Fill every layer's parameter gradients for the batch ``(X, y)`` without updating anything.
 
@@ -58,7 +48,7 @@ def compute_gradients(model, X, y, training=True):
     """
     if model.loss is None:
         raise ValueError("compile the model (it needs a loss) before computing gradients")
-    X = _check_X(model, X)
+    X = model._check_X(X)
     y = np.asarray(y)
     if len(y) != len(X):
         raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
@@ -83,7 +73,7 @@ def layer_activations(model, X, training=False):
     :math:`x + F(x)`. Inference mode by default (dropout off, batch normalisation on its moving
     statistics). Returns a list of arrays, one per layer, each with one row per sample.
     """
-    out = _check_X(model, X)
+    out = model._check_X(X)
     outputs = []
     for layer in model.layers:
         out = layer.forward(out, training)
@@ -101,7 +91,7 @@ def dead_relu_units(model, X):
     (leaky ReLU, ELU, ... never have a zero slope, so they are not counted).
     Returns a list with one mask of shape ``(n_units,)`` per ReLU layer, in forward order.
     """
-    model.forward(_check_X(model, X), training=False)
+    model.forward(model._check_X(X), training=False)
     masks = []
     for layer in _leaves(model.layers):
         if isinstance(layer, (Dense, Activation)) and layer.activation.name == "relu":

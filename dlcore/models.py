@@ -138,7 +138,10 @@ class Sequential(Stack):
         return {k: float(v / len(X)) for k, v in totals.items()}
 
     def _check_X(self, X):
+        """``X`` as finite floats of the model's dtype, at least one sample, one row each."""
         X = as_float_array(X, "X")
+        if X.ndim < 2 or len(X) == 0:
+            raise ValueError(f"X must hold at least one sample, one row each; got shape {X.shape}")
         dtype = self.params[0].dtype if self.params else X.dtype
         return X.astype(dtype, copy=False)
 

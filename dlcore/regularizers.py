@@ -9,7 +9,7 @@ r"""Weight penalties added to the loss, as Keras adds them.
 """
 import numpy as np
 
-from ._checks import as_float_array
+from ._checks import as_float_array, non_negative
 
 
 class Regularizer:
@@ -27,7 +27,7 @@ class L1(Regularizer):
     r""":math:`R(W) = \lambda\sum|w|`, :math:`\partial R/\partial w = \lambda\,\mathrm{sign}(w)` (0 at w = 0)."""
 
     def __init__(self, l1=0.01):
-        self.l1 = _non_negative(l1, "l1")
+        self.l1 = non_negative(l1, "l1")
 
     def _penalty(self, W):
         return self.l1 * np.sum(np.abs(W))
@@ -43,7 +43,7 @@ class L2(Regularizer):
     r""":math:`R(W) = \lambda\sum w^2`, :math:`\partial R/\partial w = 2\lambda w`."""
 
     def __init__(self, l2=0.01):
-        self.l2 = _non_negative(l2, "l2")
+        self.l2 = non_negative(l2, "l2")
 
     def _penalty(self, W):
         return self.l2 * np.sum(W * W)
@@ -53,13 +53,6 @@ class L2(Regularizer):
 
     def __repr__(self):
         return f"L2(l2={self.l2})"
-
-
-def _non_negative(value, name):
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value}")
-    return value
 
 
 def get(identifier):
