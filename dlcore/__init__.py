@@ -8,7 +8,7 @@ __version__ = "0.1.0"
 
 from . import (activations, callbacks, data, diagnostics, gradcheck, initializers, layers, losses,
                metrics, optimizers, regularizers, surfaces)
-from .callbacks import EarlyStopping, History
+from .callbacks import EarlyStopping, History, LearningRateScheduler
 from .layers import BatchNormalization, Dense, Dropout, Flatten
 from .models import Sequential
 from .perceptron import Perceptron
@@ -17,7 +17,7 @@ from .utils import count_params, ewma
 __all__ = [
     "activations", "callbacks", "data", "diagnostics", "gradcheck", "initializers", "layers", "losses",
     "metrics", "optimizers", "regularizers", "surfaces", "plotting", "Sequential", "Dense", "Dropout", "Flatten",
-    "BatchNormalization", "EarlyStopping", "History", "Perceptron", "count_params", "ewma",
+    "BatchNormalization", "EarlyStopping", "History", "LearningRateScheduler", "Perceptron", "count_params", "ewma",
 ]
 
 

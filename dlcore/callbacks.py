@@ -1,9 +1,12 @@
-"""Callbacks that ``Sequential.fit`` calls at the end of every epoch, with Keras's semantics."""
+"""Callbacks that ``Sequential.fit`` calls around every epoch, with Keras's semantics."""
 import numpy as np
+
+from ._checks import positive
 
 
 class Callback:
-    """Hooks: ``on_train_begin``, ``on_epoch_end(epoch, logs)``, ``on_train_end``; ``model`` is set by fit."""
+    """Hooks: ``on_train_begin``, ``on_epoch_begin(epoch)``, ``on_epoch_end(epoch, logs)``,
+    ``on_train_end``; ``model`` is set by fit."""
 
     model = None
 
@@ -12,6 +15,9 @@ class Callback:
         self.model = model
 
     def on_train_begin(self, logs=None):
+        pass
+
+    def on_epoch_begin(self, epoch, logs=None):
         pass
 
     def on_epoch_end(self, epoch, logs=None):
@@ -75,6 +81,33 @@ class EarlyStopping(Callback):
         """With ``restore_best_weights``, put back the best epoch's weights (stopped early or not)."""
         if self.restore_best_weights and self.best_weights is not None:
             self.model.set_weights(self.best_weights)
+
+
+class LearningRateScheduler(Callback):
+    """Set the optimizer's learning rate at the start of every epoch: ``lr = schedule(epoch, lr)``.
+
+    ``epoch`` counts from 0 and ``lr`` is the rate in use so far, as in Keras. A step decay
+    that divides the rate by 10 from the sixth epoch on reads
+    ``LearningRateScheduler(lambda epoch, lr: 1e-3 if epoch < 5 else 1e-4)``.
+    The rate of each epoch is added to the logs as ``learning_rate``, so ``History`` records it.
+    """
+
+    def __init__(self, schedule, verbose=0):
+        if not callable(schedule):
+            raise TypeError(f"schedule must be a function (epoch, lr) -> lr, got {schedule!r}")
+        self.schedule = schedule
+        self.verbose = verbose
+
+    def on_epoch_begin(self, epoch, logs=None):
+        optimizer = self.model.optimizer
+        lr = self.schedule(epoch, float(optimizer.learning_rate))
+        optimizer.learning_rate = positive(lr, f"schedule({epoch}, lr)")
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
 
 
 class History(Callback):

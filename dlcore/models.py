@@ -102,12 +102,14 @@ class Sequential(Stack):
             raise ValueError(f"batch_size must be > 0 and epochs >= 0, got {batch_size}, {epochs}")
         rng = np.random.default_rng() if rng is None else rng
         history = History()
-        callbacks = [history, *callbacks]
+        callbacks = [*callbacks, history]  # History last, as in Keras: it sees what others logged
         for cb in callbacks:
             cb.set_model(self)
             cb.on_train_begin()
         self.stop_training = False
         for epoch in range(int(epochs)):
+            for cb in callbacks:
+                cb.on_epoch_begin(epoch)
             logs = self._train_epoch(X, y, int(batch_size), shuffle, rng, epoch)
             if validation_data is not None:
                 val = self.evaluate(*validation_data, return_dict=True)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from dlcore import activations, gradcheck, initializers, layers, losses, metrics, optimizers, regularizers
-from dlcore.callbacks import EarlyStopping
+from dlcore.callbacks import EarlyStopping, LearningRateScheduler
 from dlcore.models import Sequential
 from dlcore.perceptron import Perceptron
 from dlcore.utils import count_params, ewma
@@ -419,3 +419,13 @@ def test_early_stopping_rejects_unknown_mode_and_missing_monitor():
     with pytest.raises(ValueError, match=r"monitors 'val_loss' but the logs have \['loss'\]"):
         cb.on_epoch_end(0, {"loss": 1.0})
 
+
+
+def test_learning_rate_scheduler_refuses_a_non_positive_rate_naming_the_epoch():
+    model = Sequential([layers.Dense(2, 1)])
+    model.compile(optimizers.SGD(0.1), "mse")
+    X, y = np.ones((4, 2)), np.ones((4, 1))
+    with pytest.raises(ValueError, match=r"schedule\(1, lr\)"):
+        model.fit(X, y, epochs=3, callbacks=[LearningRateScheduler(lambda epoch, lr: lr if epoch < 1 else 0.0)])
+    with pytest.raises(TypeError, match="schedule must be a function"):
+        LearningRateScheduler(0.01)

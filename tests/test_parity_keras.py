@@ -542,25 +542,34 @@ def fit_data(case, seed):
     return (X[:n], y[:n]), (X[n:], y[n:])
 
 
-@pytest.mark.parametrize("case", list(FIT_CASES))
-def test_fit_history_matches_keras_epoch_by_epoch(keras64, case):
+def fit_both(keras, case, epochs=4, schedule=None):
+    """Train Keras and dlcore on FIT_CASES[case] from Keras's weights, without shuffling.
+
+    With ``schedule``, both get a LearningRateScheduler with it. Returns both histories
+    and both models.
+    """
     spec = FIT_CASES[case]
     (X, y), validation = fit_data(case, seed=3)
     validation = validation if spec["validation"] else None
-    km = keras64.Sequential(
-        [keras64.Input((spec["sizes"][0],))]
-        + [keras64.layers.Dense(n, activation=a, kernel_initializer=keras64.initializers.GlorotUniform(seed=i),
-                                kernel_regularizer=None if spec["l2"] is None else keras64.regularizers.L2(spec["l2"]))
+    km = keras.Sequential(
+        [keras.Input((spec["sizes"][0],))]
+        + [keras.layers.Dense(n, activation=a, kernel_initializer=keras.initializers.GlorotUniform(seed=i),
+                              kernel_regularizer=None if spec["l2"] is None else keras.regularizers.L2(spec["l2"]))
            for i, (n, a) in enumerate(zip(spec["sizes"][1:], spec["acts"]))])
     model = dlcore_copy(km, spec["sizes"], spec["acts"], l2=spec["l2"])  # Keras's own initial weights
     cls, kwargs = spec["optimizer"]
-    km.compile(optimizer=getattr(keras64.optimizers, cls)(**kwargs), loss=spec["loss"], metrics=list(spec["metrics"]))
+    km.compile(optimizer=getattr(keras.optimizers, cls)(**kwargs), loss=spec["loss"], metrics=list(spec["metrics"]))
     model.compile(getattr(optimizers, cls)(**kwargs), spec["loss"], metrics=spec["metrics"])
-    epochs = 4
+    keras_callbacks = [] if schedule is None else [keras.callbacks.LearningRateScheduler(schedule)]
+    our_callbacks = [] if schedule is None else [dlcore.callbacks.LearningRateScheduler(schedule)]
     theirs = km.fit(X, y, epochs=epochs, batch_size=spec["batch_size"], shuffle=False, verbose=0,
-                    validation_data=validation).history
+                    validation_data=validation, callbacks=keras_callbacks).history
     ours = model.fit(X, y, epochs=epochs, batch_size=spec["batch_size"], shuffle=False,
-                     validation_data=validation).history
+                     validation_data=validation, callbacks=our_callbacks).history
+    return ours, theirs, model, km
+
+
+def assert_same_training(ours, theirs, model, km, epochs=4):
     assert sorted(ours) == sorted(theirs)
     for key in theirs:
         assert len(ours[key]) == epochs
@@ -568,6 +577,21 @@ def test_fit_history_matches_keras_epoch_by_epoch(keras64, case):
         assert_close(ours[key], theirs[key], rtol=1e-9, what=f"history[{key!r}]")
     for i, (ours_w, theirs_w) in enumerate(zip(model.get_weights(), km.get_weights())):
         assert_close(ours_w, theirs_w, rtol=1e-9, atol=1e-12, what=f"final weight {i}")
+
+
+@pytest.mark.parametrize("case", list(FIT_CASES))
+def test_fit_history_matches_keras_epoch_by_epoch(keras64, case):
+    assert_same_training(*fit_both(keras64, case))
+
+
+@pytest.mark.parametrize("case", list(FIT_CASES))
+def test_learning_rate_scheduler_matches_keras(keras64, case):
+    """A step decay (/10 from epoch 2) and a per-epoch exponential one: same rates, same training."""
+    for schedule in (lambda epoch, lr: lr if epoch < 2 else 0.1 * FIT_CASES[case]["optimizer"][1]["learning_rate"],
+                     lambda epoch, lr: lr * 0.5):
+        ours, theirs, model, km = fit_both(keras64, case, schedule=schedule)
+        assert "learning_rate" in theirs      # both record the rate of every epoch
+        assert_same_training(ours, theirs, model, km)
 
 
 # --------------------------------------------------------------------------------------------
