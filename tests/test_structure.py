@@ -26,6 +26,14 @@ if "google.colab" in sys.modules:
                    check=True)'''
 
 HIDDEN_SOLUTION_TAGS = {"hide-input", "hide-cell"}
+# Tags that keep a cell's printed output off the page until the reader opens its toggle.
+HIDES_OUTPUT = {"hide-cell", "hide-output", "remove-cell", "remove-output"}
+# What a reader of the website must not meet: our test harness, in the chapter's own words.
+# (Kept short and specific: "the test set" and "test images" are the subject, not the harness.)
+HARNESS_TALK = re.compile(
+    r"nbval|pytest|\bCI\b|continuous integration|by the tests|our tests|test suite|"
+    r"output comparison|sanitiz|build machine|stand-in|DLCORE_[A-Z_]+|OPENBLAS_CORETYPE|"
+    r"environment variable", re.IGNORECASE)
 ASSERTION = re.compile(r"^\s*assert\b|np\.testing\.assert_|\bassert_allclose\(", re.MULTILINE)
 # An exercise starts with a heading "### Exercise 2: ..." or a paragraph "**Exercise 2.** ...".
 EXERCISE_START = re.compile(r"^(#{2,4}\s+|\*\*)Exercise\s+\d+", re.IGNORECASE)
@@ -275,6 +283,29 @@ def test_has_three_exercises_with_hidden_asserting_solutions(path):
     for start, end, title in found:
         solutions = [c for c in nb.cells[start:end]
                      if c.cell_type == "code" and tags(c) & HIDDEN_SOLUTION_TAGS]
-        assert solutions, f"{path}, {title[:50]!r}: no solution cell tagged hide-input or hide-cell"
+        assert solutions, f"{path}, {title[:50]!r}: no solution cell tagged hide-cell"
         assert any(ASSERTION.search(c.source) for c in solutions), (
             f"{path}, {title[:50]!r}: the solution does not assert its answer")
+
+
+@pytest.mark.parametrize("path", ALL_CHAPTERS)
+def test_no_hidden_code_shows_its_output(path):
+    """A cell whose code waits behind a toggle must hide its output too (tag hide-cell, or
+    hide-input with hide-output): otherwise an exercise's printed answer stands right under
+    the question. Cells without output (setup, imports) may hide only their input."""
+    for i, cell in enumerate(code_cells(load(path)), start=1):
+        if "hide-input" in tags(cell) and cell.get("outputs") and not tags(cell) & HIDES_OUTPUT:
+            pytest.fail(f"{path}, code cell {i}: tagged hide-input but its output is visible "
+                        "(use hide-cell, or add hide-output)")
+
+
+@pytest.mark.parametrize("path", ALL_CHAPTERS)
+def test_reader_text_does_not_talk_about_the_test_harness(path):
+    """Markdown and printed output speak about the subject; nbval, CI, environment variables and
+    the build machine belong in the README, tests/ and code comments."""
+    for i, cell in enumerate(load(path).cells, start=1):
+        texts = [cell.source] if cell.cell_type == "markdown" else list(output_texts(cell))
+        for text in texts:
+            match = HARNESS_TALK.search(text)
+            assert not match, (f"{path}, cell {i} ({cell.cell_type}): reader text mentions the "
+                               f"harness: ...{text[max(0, match.start() - 60):match.end() + 20]!r}")
