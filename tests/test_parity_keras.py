@@ -525,6 +525,14 @@ FIT_CASES = {
         sizes=(4, 8, 3), acts=("tanh", "softmax"), loss="sparse_categorical_crossentropy",
         optimizer=("RMSprop", dict(learning_rate=0.01)), n=60, batch_size=25, metrics=("accuracy",),
         validation=False, l2=None),
+    # chapter 1's perceptron-style model: one linear unit, hinge loss on 0/1 labels, full batch
+    "one linear unit, hinge, plain SGD, full batch": dict(
+        sizes=(2, 1), acts=("linear",), loss="hinge", optimizer=("SGD", dict(learning_rate=0.1)),
+        n=40, batch_size=40, metrics=(), validation=False, l2=None),
+    # chapters 3 and 5: sigmoid hidden layer, linear output, one sample per step
+    "3-2-1 sigmoid -> linear, mse, plain SGD, batch 1": dict(
+        sizes=(3, 2, 1), acts=("sigmoid", "linear"), loss="mse", optimizer=("SGD", dict(learning_rate=0.01)),
+        n=12, batch_size=1, metrics=(), validation=False, l2=None),
 }
 
 
@@ -534,7 +542,7 @@ def fit_data(case, seed):
     X = rng.normal(size=(spec["n"] + 20, spec["sizes"][0]))
     if spec["loss"] == "mse":
         y = (np.sin(X[:, :1]) + 0.5 * X[:, 1:2] * X[:, 2:3]).reshape(-1, 1)
-    elif spec["loss"] == "binary_crossentropy":
+    elif spec["loss"] in ("binary_crossentropy", "hinge"):  # 0/1 labels (hinge maps them to -1/+1)
         y = (X[:, :1] ** 2 + X[:, 1:2] ** 2 > 1.2).astype(float)
     else:
         y = np.argmax(X[:, :3] + 0.3 * X[:, 3:4], axis=1)
