@@ -7,7 +7,7 @@ matplotlib when a plot is drawn.
 __version__ = "0.1.0"
 
 from . import (activations, callbacks, data, diagnostics, gradcheck, initializers, layers, losses,
-               metrics, optimizers, regularizers, surfaces)
+               metrics, optimizers, regularizers, schedules, surfaces)
 from .callbacks import EarlyStopping, History, LearningRateScheduler
 from .layers import BatchNormalization, Dense, Dropout, Flatten
 from .models import Sequential
@@ -16,8 +16,9 @@ from .utils import count_params, ewma
 
 __all__ = [
     "activations", "callbacks", "data", "diagnostics", "gradcheck", "initializers", "layers", "losses",
-    "metrics", "optimizers", "regularizers", "surfaces", "plotting", "Sequential", "Dense", "Dropout", "Flatten",
-    "BatchNormalization", "EarlyStopping", "History", "LearningRateScheduler", "Perceptron", "count_params", "ewma",
+    "metrics", "optimizers", "regularizers", "schedules", "surfaces", "plotting", "Sequential", "Dense",
+    "Dropout", "Flatten", "BatchNormalization", "EarlyStopping", "History", "LearningRateScheduler", "Perceptron",
+    "count_params", "ewma",
 ]
 
 

@@ -2,7 +2,9 @@ r"""Optimizers, written exactly as Keras 3 writes them.
 
 ``opt.apply(grads, params)`` updates each array of ``params`` in place, in order, and keeps
 one set of slots (momentum, accumulators) per position. ``opt.iterations`` counts the calls.
-Where Keras differs from the textbook, the class docstring says so.
+Where Keras differs from the textbook, the class docstring says so. ``learning_rate`` may be a
+schedule from :mod:`dlcore.schedules` (evaluated once per ``apply``), and every optimizer takes
+Keras 3's ``weight_decay`` (decoupled: ``w -= lr * weight_decay * w`` before the update).
 
 The updates are written with in-place NumPy operations into a scratch array (``out=``,
 ``*=``), each line commented with the formula it computes. An expression such as
@@ -12,16 +14,52 @@ in-place version (1.0 ms against 0.14 ms) and slower than the layer's matrix pro
 """
 import numpy as np
 
-from ._checks import in_unit_interval, positive
+from ._checks import in_unit_interval, non_negative, positive
+
+__all__ = ["Optimizer", "SGD", "Adagrad", "RMSprop", "Adam", "AdamW", "Adadelta", "get"]
 
 
 class Optimizer:
-    """Base class: validates the learning rate, keeps per-variable slots and the step counter."""
+    r"""Base class: validates the learning rate, keeps per-variable slots and the step counter.
 
-    def __init__(self, learning_rate):
-        self.learning_rate = positive(learning_rate, "learning_rate")
+    ``learning_rate`` is a number or a schedule, a callable ``schedule(step) -> rate`` such as
+    :class:`dlcore.schedules.ExponentialDecay`. A schedule is evaluated once per ``apply`` at
+    ``step = iterations`` (before the counter moves, as in Keras), and reading
+    ``opt.learning_rate`` gives that rate as a float. A schedule's rate cannot be overwritten with
+    a number (``TypeError``, as in Keras 3): build the optimizer with a float for that.
+
+    ``weight_decay`` (Keras 3's decoupled weight decay, off by default): before each update every
+    parameter shrinks by :math:`w \leftarrow w - \eta\,\lambda\,w` with the step's learning rate
+    :math:`\eta`; then the optimizer's own update runs with the unchanged gradient.
+    """
+
+    def __init__(self, learning_rate, weight_decay=None):
+        self.learning_rate = learning_rate
+        self.weight_decay = None if weight_decay is None else non_negative(weight_decay, "weight_decay")
         self.iterations = 0
         self._slots = None
+
+    @property
+    def learning_rate(self):
+        """The rate of the next update: the number given, or ``schedule(iterations)``."""
+        if self._schedule is None:
+            return self._learning_rate
+        if self._rate_step != self.iterations:  # one evaluation per step, however often it is read
+            rate = self._schedule(self.iterations)
+            self._rate = non_negative(rate, f"learning_rate schedule at step {self.iterations}")
+            self._rate_step = self.iterations
+        return self._rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if callable(value):
+            self._schedule, self._learning_rate, self._rate_step = value, None, None
+            return
+        if getattr(self, "_schedule", None) is not None:
+            raise TypeError(
+                "this optimizer was built with a learning-rate schedule as its learning_rate, so its "
+                f"learning rate cannot be set to {value!r}; build it with a float learning_rate instead")
+        self._schedule, self._learning_rate = None, positive(value, "learning_rate")
 
     def apply(self, grads, params):
         """One update of every array in ``params`` with the matching gradient in ``grads``."""
@@ -32,11 +70,17 @@ class Optimizer:
             self._slots = [self.build(p) for p in params]
         elif len(self._slots) != len(params):
             raise ValueError("this optimizer was built for a different list of parameters")
+        lr = self.learning_rate  # a schedule is evaluated here, before any parameter changes
+        decay = bool(self.weight_decay)
         for g, w, slot in zip(grads, params, self._slots):
             if g.shape != w.shape:
                 raise ValueError(f"gradient of shape {g.shape} for a parameter of shape {w.shape}")
             if not np.all(np.isfinite(g)):
                 raise ValueError("a gradient contains NaN or inf: the step would destroy the weights")
+            if decay:
+                tmp = np.multiply(w, self.weight_decay, out=slot["tmp"])  # w = w - w * weight_decay * lr
+                tmp *= lr
+                w -= tmp
             self.update_step(g, w, slot)
         self.iterations += 1
 
@@ -56,8 +100,8 @@ class SGD(Optimizer):
     The textbook's :math:`v \leftarrow \mu v + \eta g,\; w \leftarrow w - v` is the same with :math:`v = -m`.
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
         self.momentum = in_unit_interval(momentum, "momentum")
         self.nesterov = bool(nesterov)
 
@@ -90,8 +134,8 @@ class Adagrad(Optimizer):
     :math:`\epsilon` inside the root; the textbook starts at 0 with :math:`\epsilon` outside.
     """
 
-    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
         self.initial_accumulator_value = float(initial_accumulator_value)
         self.epsilon = float(epsilon)
 
@@ -115,8 +159,8 @@ class RMSprop(Optimizer):
     Keras puts :math:`\epsilon` inside the root (textbooks: :math:`\sqrt{v} + \epsilon`).
     """
 
-    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
         self.rho = in_unit_interval(rho, "rho")
         self.epsilon = float(epsilon)
 
@@ -146,8 +190,8 @@ class Adam(Optimizer):
     corrections into :math:`\alpha_t` moves :math:`\epsilon` by the factor :math:`\sqrt{1-\beta_2^t}`.
     """
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        super().__init__(learning_rate)
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
         self.beta_1 = in_unit_interval(beta_1, "beta_1")
         self.beta_2 = in_unit_interval(beta_2, "beta_2")
         self.epsilon = float(epsilon)
@@ -176,7 +220,74 @@ class Adam(Optimizer):
         w -= tmp
 
 
-_BY_NAME = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam}
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter), Keras 3's arrangement.
+
+    Each step first shrinks every parameter, :math:`w \leftarrow w - \eta\,\lambda\,w`
+    (:math:`\lambda` = ``weight_decay``, :math:`\eta` the step's learning rate), then takes the Adam
+    step above with the gradient of the loss alone.
+
+    L2 in the loss (:math:`\lambda\lVert w\rVert^2`, gradient :math:`2\lambda w`) is not the same under
+    Adam: the penalty's gradient enters :math:`m` and :math:`v` and is divided by
+    :math:`\sqrt v + \epsilon` like the rest, so weights with large gradients are hardly decayed and
+    weights with tiny gradients are decayed hugely. The decoupled decay shrinks every weight by the
+    same factor :math:`1 - \eta\lambda` per step. (Under plain SGD the two coincide with
+    :math:`\lambda_{\text{decay}} = 2\lambda_{\text{L2}}`.) Keras's default is
+    ``weight_decay=0.004``; the paper multiplies :math:`\lambda` by a schedule multiplier, not by
+    :math:`\eta`.
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        if weight_decay is None:
+            raise ValueError("weight_decay must be a number >= 0 for AdamW, got None")
+        super().__init__(learning_rate, beta_1, beta_2, epsilon, weight_decay=weight_decay)
+
+
+class Adadelta(Optimizer):
+    r"""AdaDelta: the step's size comes from a moving average of past steps, Keras 3's formula:
+
+    :math:`G \leftarrow \rho G + (1-\rho) g^2`,
+    :math:`\Delta = -\sqrt{D + \epsilon}\; g / \sqrt{G + \epsilon}`,
+    :math:`D \leftarrow \rho D + (1-\rho) \Delta^2`, :math:`w \leftarrow w + \eta \Delta`
+    (:math:`G`, :math:`D` start at 0; ``rho`` 0.95, ``epsilon`` 1e-7, ``learning_rate`` 0.001).
+
+    Zeiler's paper (2012) has no learning rate at all, i.e. :math:`\eta = 1`: the ratio of the two
+    root-mean-squares already carries the units of :math:`w`. Keras multiplies by ``learning_rate``
+    with the default 0.001, so Keras's AdaDelta moves 1000 times less than the paper's; pass
+    ``learning_rate=1.0`` for the paper's method (which used :math:`\epsilon = 10^{-6}`).
+    """
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None):
+        super().__init__(learning_rate, weight_decay)
+        self.rho = in_unit_interval(rho, "rho")
+        self.epsilon = float(epsilon)
+
+    def build(self, w):
+        return {**super().build(w), "acc_grad": np.zeros_like(w), "acc_delta": np.zeros_like(w),
+                "delta": np.empty_like(w)}
+
+    def update_step(self, g, w, slot):
+        acc_g, acc_d, d, tmp = slot["acc_grad"], slot["acc_delta"], slot["delta"], slot["tmp"]
+        acc_g *= self.rho                                 # G = rho * G + (1 - rho) * g^2
+        np.multiply(g, g, out=tmp)
+        tmp *= 1 - self.rho
+        acc_g += tmp
+        np.add(acc_d, self.epsilon, out=d)                # d = -Delta = sqrt(D + eps) * g / sqrt(G + eps)
+        np.sqrt(d, out=d)
+        d *= g
+        np.add(acc_g, self.epsilon, out=tmp)
+        np.sqrt(tmp, out=tmp)
+        d /= tmp
+        acc_d *= self.rho                                 # D = rho * D + (1 - rho) * Delta^2
+        np.multiply(d, d, out=tmp)
+        tmp *= 1 - self.rho
+        acc_d += tmp
+        np.multiply(d, self.learning_rate, out=tmp)       # w = w + lr * Delta
+        w -= tmp
+
+
+_BY_NAME = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSprop, "adam": Adam, "adamw": AdamW,
+            "adadelta": Adadelta}
 
 
 def get(identifier):

@@ -7,7 +7,7 @@ Each check matches the message, so a bare numpy error deep inside does not count
 import numpy as np
 import pytest
 
-from dlcore import activations, gradcheck, initializers, layers, losses, metrics, optimizers, regularizers
+from dlcore import activations, gradcheck, initializers, layers, losses, metrics, optimizers, regularizers, schedules
 from dlcore.callbacks import EarlyStopping, LearningRateScheduler
 from dlcore.models import Sequential
 from dlcore.perceptron import Perceptron
@@ -149,7 +149,8 @@ def test_unknown_loss_name():
 
 
 # --- optimizers ----------------------------------------------------------------------------
-OPTIMIZER_CLASSES = [optimizers.SGD, optimizers.Adagrad, optimizers.RMSprop, optimizers.Adam]
+OPTIMIZER_CLASSES = [optimizers.SGD, optimizers.Adagrad, optimizers.RMSprop, optimizers.Adam, optimizers.AdamW,
+                     optimizers.Adadelta]
 
 
 @pytest.mark.parametrize("cls", OPTIMIZER_CLASSES, ids=lambda c: c.__name__)
@@ -165,6 +166,12 @@ def test_optimizer_rejects_non_positive_learning_rate(cls, lr):
     (lambda: optimizers.RMSprop(rho=1.0), r"rho must lie in \[0, 1\)"),
     (lambda: optimizers.Adam(beta_1=1.0), r"beta_1 must lie in \[0, 1\)"),
     (lambda: optimizers.Adam(beta_2=-0.5), r"beta_2 must lie in \[0, 1\)"),
+    (lambda: optimizers.Adadelta(rho=1.0), r"rho must lie in \[0, 1\)"),
+    (lambda: optimizers.Adadelta(rho=-0.1), r"rho must lie in \[0, 1\)"),
+    (lambda: optimizers.SGD(weight_decay=-0.01), r"weight_decay must be a number >= 0, got -0.01"),
+    (lambda: optimizers.Adam(weight_decay=np.nan), r"weight_decay must be a number >= 0"),
+    (lambda: optimizers.AdamW(weight_decay=-1e-3), r"weight_decay must be a number >= 0"),
+    (lambda: optimizers.AdamW(weight_decay=None), r"weight_decay must be a number >= 0 for AdamW, got None"),
 ])
 def test_optimizer_rejects_hyperparameters_out_of_range(make, message):
     with pytest.raises(ValueError, match=message):
@@ -191,8 +198,60 @@ def test_optimizer_apply_rejects_nan_gradients(cls):
 
 
 def test_unknown_optimizer_name():
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'"):
-        optimizers.get("adamw")
+    with pytest.raises(ValueError, match="unknown optimizer 'adamax'"):
+        optimizers.get("adamax")
+
+
+def test_a_scheduled_learning_rate_cannot_be_overwritten_with_a_number():
+    opt = optimizers.Adam(schedules.ExponentialDecay(0.01, 10, 0.9))
+    with pytest.raises(TypeError, match="built with a learning-rate schedule.*cannot be set to 0.001"):
+        opt.learning_rate = 0.001
+    assert opt.learning_rate == 0.01  # unchanged
+
+
+@pytest.mark.parametrize("rate", [-0.1, np.nan, np.inf])
+def test_a_schedule_returning_a_bad_rate_is_refused_naming_the_step(rate):
+    opt = optimizers.SGD(lambda step: 0.1 if step < 2 else rate)
+    w = np.zeros(2)
+    opt.apply([np.ones(2)], [w])
+    opt.apply([np.ones(2)], [w])
+    with pytest.raises(ValueError, match="learning_rate schedule at step 2 must be a number >= 0"):
+        opt.apply([np.ones(2)], [w])
+    np.testing.assert_allclose(w, [-0.2, -0.2])  # the refused step changed nothing
+
+
+# --- learning-rate schedules ---------------------------------------------------------------
+@pytest.mark.parametrize("make, message", [
+    (lambda: schedules.ExponentialDecay(0.1, decay_steps=-10, decay_rate=0.9), "decay_steps must be a positive number"),
+    (lambda: schedules.ExponentialDecay(0.1, decay_steps=0, decay_rate=0.9), "decay_steps must be a positive number"),
+    (lambda: schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=-0.5), "decay_rate must be a positive number"),
+    (lambda: schedules.ExponentialDecay(-0.1, 10, 0.9), "initial_learning_rate must be a positive number"),
+    (lambda: schedules.CosineDecay(0.1, decay_steps=-5), "decay_steps must be a positive number"),
+    (lambda: schedules.CosineDecay(0.1, 100, alpha=1.5), r"alpha must lie in \[0, 1\]"),
+    (lambda: schedules.CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=-3), "warmup_steps must be a number >= 0"),
+    (lambda: schedules.CosineDecay(0.0, 100, warmup_target=0.1, warmup_steps=2.5),
+     "warmup_steps must be a whole number of steps"),
+    (lambda: schedules.CosineDecay(0.0, 100, warmup_target=-0.1, warmup_steps=10), "warmup_target must be a positive"),
+    (lambda: schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01]),
+     "values must have one entry more than boundaries: got 2 boundaries and 2 values"),
+    (lambda: schedules.PiecewiseConstantDecay([10], [0.1, 0.01, 0.001]),
+     "values must have one entry more than boundaries: got 1 boundaries and 3 values"),
+    (lambda: schedules.PiecewiseConstantDecay([], [0.1]), "boundaries must hold at least one step count"),
+    (lambda: schedules.PiecewiseConstantDecay([20, 10], [0.1, 0.01, 0.001]), "boundaries must be strictly increasing"),
+    (lambda: schedules.PiecewiseConstantDecay([10, 10], [0.1, 0.01, 0.001]), "boundaries must be strictly increasing"),
+    (lambda: schedules.PiecewiseConstantDecay([-5], [0.1, 0.01]), "boundaries must be a number >= 0"),
+    (lambda: schedules.PiecewiseConstantDecay([10.5], [0.1, 0.01]), "boundaries must be a whole number"),
+    (lambda: schedules.PiecewiseConstantDecay([10], [0.1, -0.01]), "values must be a number >= 0"),
+])
+def test_schedule_rejects_bad_arguments_naming_them(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+@pytest.mark.parametrize("step", [-1, np.nan, [0, -2]])
+def test_schedule_rejects_negative_or_nan_steps(step):
+    with pytest.raises(ValueError, match="step must be a count of updates >= 0"):
+        schedules.CosineDecay(0.1, 100)(step)
 
 
 # --- layers --------------------------------------------------------------------------------
@@ -311,7 +370,7 @@ def test_model_set_weights_checks_the_count():
 
 @pytest.mark.parametrize("kwargs, message", [
     (dict(loss="crossentropy"), "unknown loss"),
-    (dict(optimizer="adamw"), "unknown optimizer"),
+    (dict(optimizer="adamax"), "unknown optimizer"),
     (dict(loss="mse", metrics=["accuracy"]), "classification loss"),
     (dict(loss="mse", metrics=["f1"]), "unknown metric 'f1'"),
 ])

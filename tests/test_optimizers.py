@@ -99,6 +99,8 @@ def test_adam_equals_the_paper_form_with_a_rescaled_epsilon():
     ("adagrad", dict(learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7)),
     ("rmsprop", dict(learning_rate=0.001, rho=0.9, epsilon=1e-7)),
     ("adam", dict(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)),
+    ("adamw", dict(learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7)),
+    ("adadelta", dict(learning_rate=0.001, rho=0.95, epsilon=1e-7, weight_decay=None)),
 ])
 def test_get_builds_keras_defaults(name, defaults):
     opt = optimizers.get(name)
@@ -106,6 +108,77 @@ def test_get_builds_keras_defaults(name, defaults):
         assert getattr(opt, attr) == value, attr
     assert optimizers.get(name.upper()).__class__ is opt.__class__
     assert optimizers.get(opt) is opt
+
+
+def test_adadelta_two_steps_by_hand():
+    lr, rho, eps = 1.0, 0.9, 1e-6
+    opt, w = optimizers.Adadelta(lr, rho=rho, epsilon=eps), np.array([1.0])
+    G = D = 0.0
+    expected = 1.0
+    for g in (2.0, -1.0):
+        opt.apply([np.array([g])], [w])
+        G = rho * G + (1 - rho) * g * g
+        delta = -math.sqrt(D + eps) * g / math.sqrt(G + eps)
+        D = rho * D + (1 - rho) * delta * delta
+        expected += lr * delta
+    assert w[0] == pytest.approx(expected, rel=1e-14)
+
+
+def test_adadelta_learning_rate_scales_the_step_the_paper_has_none():
+    """Keras multiplies the step by learning_rate (default 0.001); the paper's step is learning_rate=1."""
+    g = np.array([0.7, -2.0])
+    paper = -step(optimizers.Adadelta(learning_rate=1.0), g, [0.0, 0.0])
+    keras_default = -step(optimizers.Adadelta(), g, [0.0, 0.0])
+    np.testing.assert_allclose(keras_default, 0.001 * paper, rtol=1e-14)
+
+
+def test_weight_decay_shrinks_the_weights_before_the_step():
+    """SGD: w <- w - lr * wd * w, then w <- w - lr * g (the gradient at the original w)."""
+    w = step(optimizers.SGD(0.1, weight_decay=0.5), [2.0, 0.0], [1.0, 4.0])
+    np.testing.assert_allclose(w, [1.0 - 0.05 * 1.0 - 0.2, 4.0 - 0.05 * 4.0], rtol=1e-15)
+
+
+def test_sgd_weight_decay_equals_l2_in_the_loss_with_half_the_factor():
+    """Under plain SGD, w -= lr*wd*w is the gradient step of (wd/2)*||w||^2 (Keras's L2(wd/2))."""
+    rng = np.random.default_rng(2)
+    grads = rng.normal(size=(15, 3))
+    w_decay, opt = np.ones(3), optimizers.SGD(0.1, weight_decay=0.2)
+    w_l2, opt_l2 = np.ones(3), optimizers.SGD(0.1)
+    for g in grads:
+        opt.apply([g], [w_decay])
+        opt_l2.apply([g + 2 * 0.1 * w_l2], [w_l2])   # L2 factor 0.1: gradient 2 * 0.1 * w
+    np.testing.assert_allclose(w_decay, w_l2, rtol=1e-13)
+
+
+def test_adamw_differs_from_adam_with_l2_in_the_loss():
+    """Under Adam the L2 gradient is normalized by sqrt(v); the decoupled decay is not."""
+    rng = np.random.default_rng(3)
+    grads = rng.normal(size=(15, 3)) * [1.0, 1e-3, 1e3]
+    w_adamw, adamw = np.ones(3), optimizers.AdamW(0.01, weight_decay=0.2)
+    w_l2, adam = np.ones(3), optimizers.Adam(0.01)
+    for g in grads:
+        adamw.apply([g], [w_adamw])
+        adam.apply([g + 2 * 0.1 * w_l2], [w_l2])
+    assert not np.allclose(w_adamw, w_l2, rtol=1e-3)
+
+
+def test_adamw_first_step_by_hand():
+    g, w0, lr, wd = 0.5, 2.0, 0.01, 0.004
+    w = step(optimizers.AdamW(lr), [g], [w0])
+    decayed = w0 - w0 * wd * lr
+    alpha = lr * math.sqrt(1 - 0.999) / (1 - 0.9)
+    assert w[0] == pytest.approx(decayed - alpha * 0.1 * g / (math.sqrt(0.001 * g * g) + 1e-7), rel=1e-14)
+
+
+def test_adamw_is_adam_when_weight_decay_is_0():
+    rng = np.random.default_rng(4)
+    grads = rng.normal(size=(10, 4))
+    a, b = np.ones(4), np.ones(4)
+    adamw, adam = optimizers.AdamW(weight_decay=0.0), optimizers.Adam()
+    for g in grads:
+        adamw.apply([g], [a])
+        adam.apply([g], [b])
+    np.testing.assert_array_equal(a, b)
 
 
 # --- state --------------------------------------------------------------------------------
@@ -137,7 +210,9 @@ def test_adam_bias_correction_uses_the_step_count():
 
 
 def test_float32_parameters_stay_float32():
-    for opt in (optimizers.SGD(0.1, momentum=0.9), optimizers.Adagrad(), optimizers.RMSprop(), optimizers.Adam()):
+    for opt in (optimizers.SGD(0.1, momentum=0.9), optimizers.Adagrad(), optimizers.RMSprop(), optimizers.Adam(),
+                optimizers.AdamW(), optimizers.Adadelta(1.0), optimizers.SGD(0.1, weight_decay=0.1),
+                optimizers.Adam(learning_rate=lambda step: 0.01)):
         w = np.ones(3, dtype=np.float32)
         opt.apply([np.full(3, 0.5, dtype=np.float32)], [w])
         assert w.dtype == np.float32 and np.all(w < 1)

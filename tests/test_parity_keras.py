@@ -22,7 +22,7 @@ import pytest  # noqa: E402
 tf = pytest.importorskip("tensorflow")
 
 import dlcore  # noqa: E402
-from dlcore import activations, initializers, layers, losses, optimizers, regularizers  # noqa: E402
+from dlcore import activations, initializers, layers, losses, optimizers, regularizers, schedules  # noqa: E402
 from _fakes import FakeModel  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("keras64")
@@ -331,27 +331,51 @@ OPTIMIZER_CASES = {
     "RMSprop custom": ("RMSprop", dict(learning_rate=0.01, rho=0.8, epsilon=1e-4)),
     "Adam default": ("Adam", {}),
     "Adam custom": ("Adam", dict(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-4)),
+    "Adadelta default": ("Adadelta", {}),
+    "Adadelta paper (lr 1, eps 1e-6)": ("Adadelta", dict(learning_rate=1.0, rho=0.9, epsilon=1e-6)),
+    # decoupled weight decay (w -= lr * weight_decay * w before the step); 0.03125 is exact in
+    # float32, through which Keras passes weight_decay; AdamW default (0.004) is not
+    "SGD weight_decay": ("SGD", dict(learning_rate=0.1, weight_decay=0.03125)),
+    "SGD momentum weight_decay": ("SGD", dict(learning_rate=0.05, momentum=0.9, weight_decay=0.5)),
+    "Adagrad weight_decay": ("Adagrad", dict(learning_rate=0.1, weight_decay=0.25)),
+    "RMSprop weight_decay": ("RMSprop", dict(learning_rate=0.01, weight_decay=0.25)),
+    "Adam weight_decay": ("Adam", dict(learning_rate=0.01, weight_decay=0.25, beta_1=0.875, beta_2=1 - 2.0**-10)),
+    "Adadelta weight_decay": ("Adadelta", dict(learning_rate=1.0, weight_decay=0.03125)),
+    "AdamW default": ("AdamW", {}),
+    "AdamW custom": ("AdamW", dict(learning_rate=0.01, weight_decay=0.5, beta_1=0.8, beta_2=0.99, epsilon=1e-4)),
+    "AdamW exact in float32": ("AdamW", dict(learning_rate=0.01, weight_decay=0.5, beta_1=0.75, beta_2=1 - 2.0**-7)),
 }
+# cases whose constants Keras's float32 detour leaves exact: only round-off remains (measured <= 1e-15)
+EXACT_IN_FLOAT32 = {"SGD", "SGD default", "RMSprop default", "RMSprop custom", "Adagrad custom", "Adadelta default",
+                    "Adadelta paper (lr 1, eps 1e-6)", "SGD weight_decay", "RMSprop weight_decay", "Adam weight_decay",
+                    "Adadelta weight_decay", "AdamW exact in float32"}
 
 
-def run_optimizer_pair(keras, case, steps=50, seed=0):
+def run_optimizer_pair(keras, case, steps=50, seed=0, schedule=None):
     """50 steps of dlcore's and Keras's optimizer on a kernel (4, 3) and a bias (3,).
 
     The kernel's gradients are of size 1, the bias's of size 1e-3: there g^2 ~ 1e-6 is
     comparable to epsilon (1e-7 ... 1e-4), so epsilon's place (inside or outside the root)
-    shows. A drifting mean makes momentum and the accumulators matter.
+    shows. A drifting mean makes momentum and the accumulators matter. With ``schedule``
+    (a key of SCHEDULE_CASES), both optimizers get that schedule as their learning_rate.
     """
     cls, kwargs = OPTIMIZER_CASES[case]
+    ours_kwargs = theirs_kwargs = kwargs
+    if schedule is not None:
+        ours_kwargs = {**kwargs, "learning_rate": make_schedule(schedules, schedule)}
+        theirs_kwargs = {**kwargs, "learning_rate": make_schedule(keras.optimizers.schedules, schedule)}
     rng = np.random.default_rng(seed)
     start = [rng.normal(size=(4, 3)), rng.normal(size=3)]
     scales = [1.0, 1e-3]
     grads = [[scale * (np.sin(0.2 * t) + rng.normal(size=w.shape)) for w, scale in zip(start, scales)]
              for t in range(steps)]
     ours_w = [w.copy() for w in start]
-    ours = getattr(optimizers, cls)(**kwargs)
+    ours = getattr(optimizers, cls)(**ours_kwargs)
     theirs_w = [tf.Variable(w.copy()) for w in start]
-    theirs = getattr(keras.optimizers, cls)(**kwargs)
+    theirs = getattr(keras.optimizers, cls)(**theirs_kwargs)
     for g in grads:
+        # the rate of this step, read before it as Keras reads it (schedule at `iterations`)
+        assert ours.learning_rate == pytest.approx(float(theirs.learning_rate), rel=1e-12)
         ours.apply(g, ours_w)
         theirs.apply_gradients([(tf.constant(gi), v) for gi, v in zip(g, theirs_w)])
     assert ours.iterations == int(theirs.iterations.numpy()) == steps
@@ -368,18 +392,128 @@ def relative_to_displacement(start, ours, theirs):
 @pytest.mark.parametrize("case", list(OPTIMIZER_CASES))
 def test_optimizer_50_steps_match_keras(keras64, case):
     start, ours, theirs = run_optimizer_pair(keras64, case)
+    # Keras passes momentum/rho/betas/weight_decay through float32 (see L2_FACTOR below): up to
+    # 7e-6 with beta_2 = 0.999 (1 - beta_2 moves by 1.3e-5), below 1e-5; round-off otherwise
+    tolerance = 1e-12 if case in EXACT_IN_FLOAT32 else 1e-5
     for name, s0, a, b in zip(["kernel (gradients ~1)", "bias (gradients ~1e-3)"], start, ours, theirs):
-        # Keras passes momentum/rho/betas through float32 (see L2_FACTOR below): ~1e-8, far below 1e-5
-        assert relative_to_displacement(s0, a, b) < 1e-5, name
+        assert relative_to_displacement(s0, a, b) < tolerance, name
 
 
-@pytest.mark.parametrize("name", ["sgd", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("name", ["sgd", "adagrad", "rmsprop", "adam", "adadelta", "adamw"])
 def test_optimizer_defaults_match_keras(keras64, name):
     ours, theirs = optimizers.get(name), keras64.optimizers.get(name)
+    assert type(ours).__name__ == type(theirs).__name__
     assert ours.learning_rate == pytest.approx(float(theirs.learning_rate.numpy()), rel=1e-12)
-    for attr in ("momentum", "nesterov", "rho", "beta_1", "beta_2", "epsilon", "initial_accumulator_value"):
+    for attr in ("momentum", "nesterov", "rho", "beta_1", "beta_2", "epsilon", "initial_accumulator_value",
+                 "weight_decay"):
         if hasattr(theirs, attr) and hasattr(ours, attr):
             assert getattr(ours, attr) == pytest.approx(getattr(theirs, attr)), attr
+    assert ours.weight_decay == theirs.weight_decay  # None for all but AdamW (0.004)
+
+
+# --------------------------------------------------------------------------------------------
+# Learning-rate schedules: values step by step, and 50 optimizer steps with a schedule
+# --------------------------------------------------------------------------------------------
+# Keras computes a schedule in the dtype of initial_learning_rate (and casts decay_rate, alpha,
+# warmup_target, values to it): float32 for Python floats. np.float64 arguments make Keras
+# compute in float64, so the comparison is to round-off; SCHEDULE_FLOAT32 checks Python floats.
+SCHEDULE_CASES = {
+    "ExponentialDecay": ("ExponentialDecay", dict(initial_learning_rate=0.1, decay_steps=7, decay_rate=0.8)),
+    "ExponentialDecay staircase": ("ExponentialDecay", dict(initial_learning_rate=0.1, decay_steps=7,
+                                                            decay_rate=0.5, staircase=True)),
+    "CosineDecay": ("CosineDecay", dict(initial_learning_rate=0.1, decay_steps=30)),
+    "CosineDecay alpha": ("CosineDecay", dict(initial_learning_rate=0.1, decay_steps=30, alpha=0.2)),
+    "CosineDecay warm-up": ("CosineDecay", dict(initial_learning_rate=0.0, decay_steps=25, alpha=0.1,
+                                                warmup_target=0.1, warmup_steps=10)),
+    "CosineDecay warm-up from 0.02": ("CosineDecay", dict(initial_learning_rate=0.02, decay_steps=25,
+                                                          warmup_target=0.1, warmup_steps=10)),
+    "CosineDecay warm-up, 0 steps": ("CosineDecay", dict(initial_learning_rate=0.02, decay_steps=25,
+                                                         warmup_target=0.1, warmup_steps=0)),
+    "PiecewiseConstantDecay": ("PiecewiseConstantDecay", dict(boundaries=[5, 10, 30],
+                                                              values=[0.1, 0.05, 0.01, 0.002])),
+    "PiecewiseConstantDecay one boundary": ("PiecewiseConstantDecay", dict(boundaries=[0], values=[0.1, 0.01])),
+}
+FLOAT_ARGS = ("initial_learning_rate", "decay_rate", "warmup_target")
+
+
+def make_schedule(module, case, float64=True):
+    """SCHEDULE_CASES[case] built from ``module`` (dlcore.schedules or keras.optimizers.schedules)."""
+    cls, kwargs = SCHEDULE_CASES[case]
+    if float64:
+        kwargs = {k: np.float64(v) if k in FLOAT_ARGS and v is not None else v for k, v in kwargs.items()}
+        if "values" in kwargs:
+            kwargs["values"] = [np.float64(v) for v in kwargs["values"]]
+    return getattr(module, cls)(**kwargs)
+
+
+SCHEDULE_STEPS = list(range(0, 61)) + [99, 100, 101, 1000, 10**6]
+
+
+@pytest.mark.parametrize("case", list(SCHEDULE_CASES))
+def test_schedule_values_match_keras_step_by_step(keras64, case):
+    ours = make_schedule(schedules, case)
+    theirs = make_schedule(keras64.optimizers.schedules, case)
+    keras_values = [float(theirs(step)) for step in SCHEDULE_STEPS]
+    our_values = [ours(step) for step in SCHEDULE_STEPS]
+    assert all(type(v) is float for v in our_values)
+    assert_close(our_values, keras_values, rtol=1e-12, atol=1e-17, what=case)
+    assert_close(ours(np.array(SCHEDULE_STEPS)), keras_values, rtol=1e-12, atol=1e-17, what=f"{case}, array")
+    # with an int64 step, as the optimizer passes it (optimizer.iterations)
+    assert_close([float(theirs(tf.constant(s, dtype=tf.int64))) for s in (0, 7, 21)],
+                 [ours(s) for s in (0, 7, 21)], rtol=1e-12, atol=1e-17)
+
+
+@pytest.mark.parametrize("case", ["ExponentialDecay staircase", "CosineDecay warm-up", "PiecewiseConstantDecay"])
+def test_schedule_with_python_floats_matches_keras_float32(keras64, case):
+    """Keras computes these in float32: dlcore's float64 values agree to float32's precision."""
+    ours = make_schedule(schedules, case, float64=False)
+    theirs = make_schedule(keras64.optimizers.schedules, case, float64=False)
+    assert_close([ours(s) for s in SCHEDULE_STEPS], [float(theirs(s)) for s in SCHEDULE_STEPS],
+                 rtol=1e-6, atol=1e-9, what=case)
+
+
+def test_piecewise_constant_decay_boundary_convention_matches_keras(keras64):
+    """``step == boundary`` still gets the earlier value; the new value starts one step later."""
+    kwargs = dict(boundaries=[3, 6], values=[np.float64(1.0), np.float64(0.5), np.float64(0.25)])
+    theirs = keras64.optimizers.schedules.PiecewiseConstantDecay(**kwargs)
+    ours = schedules.PiecewiseConstantDecay(**kwargs)
+    expected = [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25]
+    assert [float(theirs(s)) for s in range(9)] == expected
+    assert [ours(s) for s in range(9)] == expected
+
+
+SCHEDULED_OPTIMIZERS = ["SGD momentum", "Adagrad custom", "RMSprop custom", "Adam custom", "Adam weight_decay",
+                        "Adadelta paper (lr 1, eps 1e-6)", "AdamW custom", "AdamW exact in float32",
+                        "SGD weight_decay"]
+
+
+@pytest.mark.parametrize("schedule", ["ExponentialDecay staircase", "CosineDecay warm-up", "PiecewiseConstantDecay"])
+@pytest.mark.parametrize("case", SCHEDULED_OPTIMIZERS)
+def test_optimizer_with_a_schedule_matches_keras_for_50_steps(keras64, case, schedule):
+    """The schedule is read at ``iterations`` before each step (Keras's order) by the step and by the weight decay."""
+    start, ours, theirs = run_optimizer_pair(keras64, case, schedule=schedule)
+    tolerance = 1e-12 if case in EXACT_IN_FLOAT32 else 1e-5
+    for name, s0, a, b in zip(["kernel (gradients ~1)", "bias (gradients ~1e-3)"], start, ours, theirs):
+        assert relative_to_displacement(s0, a, b) < tolerance, name
+
+
+def test_setting_the_rate_of_a_scheduled_optimizer_is_a_typeerror_as_in_keras(keras64):
+    theirs = keras64.optimizers.SGD(make_schedule(keras64.optimizers.schedules, "ExponentialDecay"))
+    ours = optimizers.SGD(make_schedule(schedules, "ExponentialDecay"))
+    with pytest.raises(TypeError, match="not settable"):
+        theirs.learning_rate = 0.01
+    with pytest.raises(TypeError, match="cannot be set"):
+        ours.learning_rate = 0.01
+    # and so LearningRateScheduler cannot drive it, in either library
+    X, y = np.ones((4, 2)), np.ones((4, 1))
+    model = dlcore.Sequential([dlcore.Dense(2, 1)])
+    model.compile(ours, "mse")
+    with pytest.raises(TypeError, match="cannot be set"):
+        model.fit(X, y, epochs=2, callbacks=[dlcore.LearningRateScheduler(lambda epoch, lr: lr)])
+    km = keras64.Sequential([keras64.Input((2,)), keras64.layers.Dense(1)])
+    km.compile(theirs, "mse")
+    with pytest.raises(TypeError, match="not settable"):
+        km.fit(X, y, epochs=2, verbose=0, callbacks=[keras64.callbacks.LearningRateScheduler(lambda epoch, lr: lr)])
 
 
 # --------------------------------------------------------------------------------------------
