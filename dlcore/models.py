@@ -1,10 +1,13 @@
-"""``Sequential``: a stack of layers with Keras's ``compile / fit / evaluate / predict``."""
+"""``Sequential``: a stack of layers with Keras's ``compile / fit / evaluate / predict``; ``dense_stack``
+builds a deep fully connected one."""
+import functools
+
 import numpy as np
 
 from . import activations, losses, metrics as _metrics, optimizers
 from ._checks import as_float_array
 from .callbacks import History
-from .layers import Dense, Stack, backward_through
+from .layers import Activation, BatchNormalization, Dense, Residual, Stack, backward_through
 
 
 class Sequential(Stack):
@@ -168,3 +171,43 @@ class Sequential(Stack):
             return result
         return result["loss"] if len(result) == 1 else list(result.values())
 
+
+def dense_stack(n_inputs, width, depth, n_outputs=None, activation="relu", output_activation="linear",
+                kernel_initializer="glorot_uniform", bias_initializer="zeros", block=None, rng=None):
+    """A deep fully connected network: ``depth`` hidden layers of ``width`` units, as a ``Sequential``.
+
+    The hidden layers are ``Dense(n_inputs, width)``, then ``depth - 1`` times ``Dense(width, width)``,
+    all with ``activation``; when ``n_outputs`` is given, an output layer ``Dense(width, n_outputs,
+    output_activation)`` follows. Every ``Dense`` uses ``kernel_initializer`` and ``bias_initializer``
+    (Keras's names; defaults ``"glorot_uniform"`` and ``"zeros"`` as in ``keras.layers.Dense``) and
+    draws from one generator ``rng`` (a ``numpy.random.Generator``, a seed, or None), in layer order,
+    so the same seed builds the same network.
+
+    ``block`` changes the hidden layers:
+
+    * ``None``: each hidden layer is ``Dense(..., activation)``;
+    * ``"batchnorm"``: each hidden layer is ``Dense`` (linear), ``BatchNormalization``, ``Activation``;
+    * ``"residual"``: the first hidden layer is a plain ``Dense`` (it changes the width), each later
+      one is ``Residual(Dense(width, width, activation))``, that is :math:`x + g(xW + b)`.
+
+    The model is returned uncompiled.
+    """
+    if int(depth) < 1 or int(width) < 1 or int(n_inputs) < 1:
+        raise ValueError(f"n_inputs, width and depth must be >= 1, got {n_inputs}, {width}, {depth}")
+    if block not in (None, "batchnorm", "residual"):
+        raise ValueError(f"block must be None, 'batchnorm' or 'residual', got {block!r}")
+    rng = np.random.default_rng(rng)
+    dense = functools.partial(Dense, kernel_initializer=kernel_initializer,
+                              bias_initializer=bias_initializer, rng=rng)
+    stack = []
+    for k in range(int(depth)):
+        n_in = int(n_inputs) if k == 0 else int(width)
+        if block == "batchnorm":
+            stack += [dense(n_in, width), BatchNormalization(width), Activation(activation)]
+        elif block == "residual" and k > 0:
+            stack.append(Residual(dense(n_in, width, activation)))
+        else:
+            stack.append(dense(n_in, width, activation))
+    if n_outputs is not None:
+        stack.append(dense(width, n_outputs, output_activation))
+    return Sequential(stack)

@@ -7,7 +7,7 @@ import pytest
 
 import dlcore
 from dlcore import gradcheck, layers, optimizers, regularizers
-from dlcore.models import Sequential
+from dlcore.models import Sequential, dense_stack
 
 
 def two_layer(rng, act="tanh", out_act="linear", sizes=(3, 4, 2)):
@@ -245,3 +245,36 @@ def test_early_stopping_stops_fit_and_restores_the_best_weights():
     assert best == len(val) - 3  # patience 2: it stopped after two epochs without improvement
     for got, expected in zip(model.get_weights(), snapshots[best]):
         np.testing.assert_array_equal(got, expected)
+
+
+# --- dense_stack -----------------------------------------------------------------------------
+def test_dense_stack_shapes_and_layer_types():
+    plain = dense_stack(2, 16, 12, 1, "sigmoid", "sigmoid", rng=0)
+    assert len(plain.layers) == 13 and all(isinstance(layer, layers.Dense) for layer in plain.layers)
+    assert [(layer.n_in, layer.n_out) for layer in plain.layers] == [(2, 16)] + [(16, 16)] * 11 + [(16, 1)]
+    assert plain.layers[0].activation is dlcore.activations.sigmoid
+    assert plain.predict(np.zeros((5, 2))).shape == (5, 1)
+    headless = dense_stack(8, 8, 3, activation="tanh", rng=0)       # no output layer
+    assert len(headless.layers) == 3 and headless.layers[-1].activation is dlcore.activations.tanh
+    bn = dense_stack(2, 4, 3, 1, "sigmoid", rng=0, block="batchnorm")
+    assert [type(layer).__name__ for layer in bn.layers] == ["Dense", "BatchNormalization", "Activation"] * 3 + ["Dense"]
+    assert all(layer.activation is dlcore.activations.linear for layer in bn.layers[:-1:3])
+    res = dense_stack(2, 4, 3, 1, "relu", rng=0, block="residual")
+    assert [type(layer).__name__ for layer in res.layers] == ["Dense", "Residual", "Residual", "Dense"]
+    assert res.predict(np.ones((3, 2))).shape == (3, 1)
+    with pytest.raises(ValueError, match="block"):
+        dense_stack(2, 4, 3, block="dropout")
+
+
+def test_dense_stack_uses_the_initializers_and_the_rng_in_layer_order():
+    model = dense_stack(3, 5, 2, 1, "relu", kernel_initializer="he_normal",
+                        bias_initializer=dlcore.initializers.constant(0.1), rng=np.random.default_rng(4))
+    r = np.random.default_rng(4)                       # the same draws, layer by layer, by hand
+    for layer, shape in zip(model.layers, [(3, 5), (5, 5), (5, 1)]):
+        np.testing.assert_array_equal(layer.W, dlcore.initializers.he_normal(shape, r))
+        np.testing.assert_array_equal(layer.b, 0.1)
+    again = dense_stack(3, 5, 2, 1, "relu", kernel_initializer="he_normal", rng=4)   # a seed works too
+    for a, b in zip(model.get_weights()[::2], again.get_weights()[::2]):
+        np.testing.assert_array_equal(a, b)
+    other = dense_stack(3, 5, 2, 1, "relu", kernel_initializer="he_normal", rng=5)
+    assert not np.array_equal(other.layers[0].W, model.layers[0].W)
