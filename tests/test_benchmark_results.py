@@ -31,7 +31,7 @@ def result():
 def test_results_cover_both_batch_sizes_and_contenders(result):
     assert set(result["by_batch"]) == {"32", "128"}
     for row in result["by_batch"].values():
-        for name in ("dlcore", "keras", "sklearn"):
+        for name in ("dlcore", "keras", "keras_spe", "sklearn"):
             stats = row[name]
             assert stats["sec_min"] <= stats["sec_per_epoch"] <= stats["sec_max"]
             assert 0 < stats["accuracy"] <= 1 and stats["peak_rss_mb"] > 0
