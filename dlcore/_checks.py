@@ -56,17 +56,121 @@ def in_unit_interval(value, name, closed_right=False):
     return value
 
 
-def integer_labels(y, name="y_true", num_classes=None):
-    """Return integer class labels as an int64 array, checking range ``0 <= y < num_classes``."""
+def scalar(value, name, expected="a number"):
+    """Return ``value`` as a float if it is one real number (int, float, NumPy scalar or 0-d array).
+
+    Anything else (``None``, a string, a list, a bool, an array of several values) raises
+    ``ValueError`` naming ``name`` and ``expected`` instead of ``float()``'s bare ``TypeError``
+    (or a silent ``float("0.1")``). Range checks stay with :func:`positive` and friends.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return float(value)
+
+
+def as_compute_array(x, name, ndim=None, allow_nonfinite=False):
+    """:func:`as_float_array`, then float16 promoted to float32: dlcore computes in at least float32.
+
+    float16 tops out at 65504 and has 11 significant bits, so ``300**2``, ``log(1 - 1e-7)``
+    (``1 - 1e-7`` rounds to 1) or the variance of data spread over 1000 become inf. Keras's
+    losses compute in float32 (their dtype) when fed float16, and so does dlcore: float16 is
+    accepted where an array enters and promoted there; float32 and float64 stay as they are.
+    """
+    arr = as_float_array(x, name, ndim=ndim, allow_nonfinite=allow_nonfinite)
+    if arr.dtype.itemsize < 4:
+        arr = arr.astype(np.float32)
+    return arr
+
+
+def paired_arrays(y_true, y_pred, name_true="y_true", name_pred="y_pred", min_ndim=0, what="the result"):
+    """``y_true`` and ``y_pred`` as compute arrays of exactly the same shape, with at least one entry.
+
+    The one check of target/prediction agreement used by the losses, the metrics and
+    ``Perceptron.score``: no broadcasting (``(N,)`` against ``(N, 1)`` is refused), no scalars
+    where an axis is reduced (``min_ndim``), and no empty input, whose mean would be NaN.
+    """
+    y_true = as_compute_array(y_true, name_true)
+    y_pred = as_compute_array(y_pred, name_pred)
+    same_shape(y_true, y_pred, name_true, name_pred)
+    if y_pred.ndim < min_ndim:
+        raise ValueError(
+            f"{name_true} and {name_pred} must be arrays with at least {min_ndim} dimension(s), "
+            f"e.g. shape (N, 1), got shape {y_pred.shape} (wrap a single value as [[value]])"
+        )
+    if y_pred.size == 0:
+        raise ValueError(
+            f"{name_true} and {name_pred} are empty (shape {y_pred.shape}): "
+            f"{what} of no samples is undefined (it would be NaN)"
+        )
+    return y_true, y_pred
+
+
+def class_labels(y, name="y_true", num_classes=None):
+    """Integer class labels as int64, checking ``0 <= y < num_classes`` on the values as given.
+
+    The range is checked before the cast to int64, so a
+    uint64 label ``2**64 - 1`` is reported as itself rather than as ``-1``, and a label that
+    no int64 can hold is refused.
+    """
     arr = np.asarray(y)
     if arr.dtype.kind == "f":
         if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
             raise ValueError(f"{name} must hold integer class labels, got non-integers")
     elif arr.dtype.kind not in "iub":
         raise ValueError(f"{name} must hold integer class labels, got dtype {arr.dtype}")
-    arr = arr.astype(np.int64)
-    if arr.size and arr.min() < 0:
-        raise ValueError(f"{name} has a negative label {arr.min()}")
-    if num_classes is not None and arr.size and arr.max() >= num_classes:
-        raise ValueError(f"{name} has label {arr.max()} but there are only {num_classes} classes")
-    return arr
+    if arr.size:
+        low, high = int(arr.min()), int(arr.max())  # Python ints: exact for every dtype
+        if low < 0:
+            raise ValueError(f"{name} has a negative label {low}")
+        if num_classes is not None and high >= num_classes:
+            raise ValueError(f"{name} has label {high} but there are only {num_classes} classes")
+        if high > np.iinfo(np.int64).max:
+            raise ValueError(f"{name} has label {high}, too large for a class index")
+    return arr.astype(np.int64)
+
+
+def integer(value, name, minimum=None):
+    """Return ``value`` as an int if it is a whole number (``3``, ``np.int64(3)``, ``3.0``) >= ``minimum``.
+
+    ``2.5`` is refused, never truncated to 2 the way ``int()`` would; so are bools, ``None`` and
+    strings. The message names ``name``: "batch_size must be a positive integer, got 2.5".
+    """
+    expected = ("an integer" if minimum is None else "a positive integer" if minimum == 1
+                else f"an integer >= {minimum}")
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    if isinstance(value, (float, np.floating)) and not float(value).is_integer():
+        raise ValueError(f"{name} must be {expected}, got {value!r} (not truncated: pass a whole number)")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be {expected}, got {value}")
+    return value
+
+
+def as_generator(rng, name="rng"):
+    """A ``numpy.random.Generator`` from ``None`` (fresh, unseeded), an int seed (Keras's ``seed``,
+    scikit-learn's ``random_state``) or a Generator, which is returned as it is (so draws stay shared)."""
+    if isinstance(rng, (bool, np.bool_)):
+        raise ValueError(f"{name} must be None, an integer seed or a numpy.random.Generator, got {rng!r}")
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be None, an integer seed >= 0 or a numpy.random.Generator, "
+                         f"got {rng!r} ({err})") from None
+
+
+def float_dtype(dtype, name="dtype"):
+    """``np.dtype(dtype)`` after checking it is a floating-point type: integer weights would be
+    truncated at initialisation (a glorot kernel of int64 is mostly zeros) and at every update."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"{name} must be a floating-point dtype such as np.float32 or np.float64, "
+                         f"got {dtype!r}") from None
+    if dt.kind != "f":
+        raise ValueError(f"{name} must be a floating-point dtype such as np.float32 or np.float64, got {dt}")
+    return dt

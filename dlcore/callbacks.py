@@ -1,7 +1,9 @@
 """Callbacks that ``Sequential.fit`` calls around every epoch, with Keras's semantics."""
+import difflib
+
 import numpy as np
 
-from ._checks import positive
+from ._checks import integer, non_negative, positive
 
 
 class Callback:
@@ -26,6 +28,15 @@ class Callback:
     def on_train_end(self, logs=None):
         pass
 
+    def logged_keys(self):
+        """Names this callback adds to the epoch logs (``fit`` uses them to check other callbacks
+        before training); override when a subclass writes into ``logs``."""
+        return ()
+
+    def check_logs(self, keys):
+        """Called by ``fit`` before the first update with the names the epoch logs will hold:
+        raise here, not after an epoch of training, when something this callback needs is missing."""
+
 
 class EarlyStopping(Callback):
     """Stop training when ``monitor`` has not improved for ``patience`` epochs.
@@ -38,15 +49,30 @@ class EarlyStopping(Callback):
     """
 
     def __init__(self, monitor="val_loss", min_delta=0, patience=0, restore_best_weights=False, mode="auto"):
+        if not isinstance(monitor, str):
+            raise ValueError(f"monitor must be the name of a logged value such as 'val_loss', got {monitor!r}")
         self.monitor = monitor
-        self.min_delta = abs(float(min_delta))
-        self.patience = int(patience)
+        self.min_delta = non_negative(abs(float(min_delta)), "min_delta")  # Keras takes abs(min_delta)
+        self.patience = integer(patience, "patience", 0)
         self.restore_best_weights = bool(restore_best_weights)
         if mode == "auto":
             mode = "max" if "acc" in monitor else "min"
         if mode not in ("min", "max"):
             raise ValueError(f"mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.mode = mode
+
+    def check_logs(self, keys):
+        """Refuse, before training, a ``monitor`` that the logs of this ``fit`` will never hold."""
+        if self.monitor in keys:
+            return
+        hint = ""
+        if self.monitor.startswith("val_") and self.monitor[4:] in keys:
+            hint = " (val_ values exist only when fit gets validation_data)"
+        else:
+            close = difflib.get_close_matches(self.monitor, sorted(keys), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"EarlyStopping monitor={self.monitor!r} will never be logged by this fit, "
+                         f"whose logs hold {sorted(keys)}{hint}")
 
     def on_train_begin(self, logs=None):
         self.wait = 0
@@ -104,6 +130,9 @@ class LearningRateScheduler(Callback):
         optimizer.learning_rate = positive(lr, f"schedule({epoch}, lr)")
         if self.verbose:
             print(f"Epoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")
+
+    def logged_keys(self):
+        return ("learning_rate",)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:

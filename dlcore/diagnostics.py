@@ -18,7 +18,7 @@ in the order the forward pass meets them.
 """
 import numpy as np
 
-from .layers import Activation, Dense, Residual
+from .layers import Activation, Dense, Residual, restore_state, state_snapshot
 
 
 def _leaves(layers):
@@ -45,15 +45,20 @@ def compute_gradients(model, X, y, training=True):
     statistics, as in ``fit``), the loss :math:`L` of the compiled model, and one backward pass:
     afterwards ``model.grads`` holds :math:`\partial L/\partial\theta` for every parameter
     :math:`\theta`, exactly the gradients the next ``fit`` step would apply. Returns :math:`L`.
+
+    Nothing else changes: ``X`` and ``y`` are checked (as ``fit`` checks them) before the forward
+    pass, and BatchNormalization's moving statistics, which a training forward pass moves, are
+    put back afterwards (also when the call fails), so ``get_weights()`` is the same before and after.
     """
     if model.loss is None:
         raise ValueError("compile the model (it needs a loss) before computing gradients")
-    X = model._check_X(X)
-    y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-    output = model.forward(X, training=training)
-    return float(model.loss_and_backward(y, output))
+    X, y = model._check_data(X, y)
+    saved = state_snapshot(model.layers)
+    try:
+        output = model.forward(X, training=training)
+        return float(model.loss_and_backward(y, output))
+    finally:
+        restore_state(saved)
 
 
 def gradient_norms(model):
@@ -72,12 +77,18 @@ def layer_activations(model, X, training=False):
     A Dense layer's output is its activation :math:`a = f(XW + b)`; a Residual block's is
     :math:`x + F(x)`. Inference mode by default (dropout off, batch normalisation on its moving
     statistics). Returns a list of arrays, one per layer, each with one row per sample.
+    With ``training=True`` batch normalisation uses the batch's statistics, and its moving
+    statistics are left as they were: looking does not change the model.
     """
     out = model._check_X(X)
     outputs = []
-    for layer in model.layers:
-        out = layer.forward(out, training)
-        outputs.append(out)
+    saved = state_snapshot(model.layers)
+    try:
+        for layer in model.layers:
+            out = layer.forward(out, training)
+            outputs.append(out)
+    finally:
+        restore_state(saved)
     return outputs
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import activations as _activations
 from . import initializers, regularizers
-from ._checks import as_float_array, in_unit_interval
+from ._checks import as_float_array, as_generator, float_dtype, in_unit_interval, integer, positive
 
 
 class Layer:
@@ -33,16 +33,41 @@ class Layer:
         return [getattr(self, n).copy() for n in self.trainable_names + self.non_trainable_names]
 
     def set_weights(self, weights):
-        """Copy ``weights`` into the layer's arrays, checking count and shapes."""
+        """Copy ``weights`` into the layer's arrays, checking count, shapes and values first.
+
+        All or nothing: every array is checked (count, shape, numbers, no NaN or inf, also after
+        the cast to the layer's dtype) before the first one is written, so a bad array anywhere
+        in the list leaves every weight as it was.
+        """
+        for target, value in self._checked_weights(weights):
+            target[...] = value
+
+    def _n_weights(self):
+        """How many arrays ``get_weights`` returns."""
+        return len(self.trainable_names + self.non_trainable_names)
+
+    def _checked_weights(self, weights, where=None):
+        """``[(target array, value to copy into it), ...]`` after checking all of ``weights``; writes nothing."""
         names = self.trainable_names + self.non_trainable_names
+        where = where or type(self).__name__
+        try:
+            weights = list(weights)
+        except TypeError:
+            raise ValueError(f"{where}.set_weights expects a list of {len(names)} arrays, got {weights!r}") from None
         if len(weights) != len(names):
-            raise ValueError(f"{type(self).__name__} expects {len(names)} arrays, got {len(weights)}")
+            raise ValueError(f"{where} expects {len(names)} arrays, got {len(weights)}")
+        pairs = []
         for name, value in zip(names, weights):
             target = getattr(self, name)
-            value = np.asarray(value)
+            value = as_float_array(value, f"{where}.{name}")
             if value.shape != target.shape:
-                raise ValueError(f"{type(self).__name__}.{name} has shape {target.shape}, got {value.shape}")
-            target[...] = value
+                raise ValueError(f"{where}.{name} has shape {target.shape}, got {value.shape}")
+            with np.errstate(over="ignore"):
+                value = value.astype(target.dtype)
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"{where}.{name} overflows the layer's dtype {target.dtype} (inf)")
+            pairs.append((target, value))
+        return pairs
 
     def count_params(self):
         """Number of scalars in all weights (trainable and not), like Keras's ``count_params``."""
@@ -82,12 +107,15 @@ class Dense(Layer):
 
     def __init__(self, n_in, n_out, activation="linear", kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, rng=None, dtype=np.float64):
-        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.n_in, self.n_out = integer(n_in, "n_in", 1), integer(n_out, "n_out", 1)
+        dtype = float_dtype(dtype)
         self.activation = _activations.get(activation)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        rng = np.random.default_rng() if rng is None else rng
-        self.W = initializers.get(kernel_initializer)((self.n_in, self.n_out), rng).astype(dtype)
-        self.b = initializers.get(bias_initializer)((self.n_out,), rng).astype(dtype)
+        rng = as_generator(rng)
+        kernel_init = initializers.get(kernel_initializer) or initializers.glorot_uniform  # None: the default
+        bias_init = initializers.get(bias_initializer) or initializers.zeros
+        self.W = kernel_init((self.n_in, self.n_out), rng).astype(dtype)
+        self.b = bias_init((self.n_out,), rng).astype(dtype)
         self.dW = np.zeros_like(self.W)
         self.db = np.zeros_like(self.b)
 
@@ -153,12 +181,12 @@ class Dropout(Layer):
     :math:`1/(1 - r)`, so :math:`E[\text{output}] = \text{input}`; at inference it is the identity.
 
     ``rate`` is the probability of *dropping* a unit (Keras's meaning). A new mask is drawn at
-    every training step.
+    every training step from ``rng`` (a ``numpy.random.Generator``, an int seed, or None).
     """
 
     def __init__(self, rate, rng=None):
         self.rate = in_unit_interval(rate, "rate")
-        self.rng = np.random.default_rng() if rng is None else rng
+        self.rng = as_generator(rng)
 
     def forward(self, X, training=False):
         X = self._check_input(X)
@@ -186,15 +214,19 @@ class BatchNormalization(Layer):
     inference: :math:`m \leftarrow \text{momentum}\cdot m + (1 - \text{momentum})\cdot\mu_B` (same for the
     variance). Keras's defaults: momentum 0.99, epsilon 1e-3, moving mean 0, moving variance 1.
     Weights in Keras's order: gamma, beta, moving_mean, moving_variance.
+
+    Training needs at least 2 samples per batch (as in PyTorch): on one sample the batch
+    variance is 0 and the output is beta whatever X is; on none the statistics are NaN.
     """
 
     trainable_names = ("gamma", "beta")
     non_trainable_names = ("moving_mean", "moving_variance")
 
     def __init__(self, n_features, momentum=0.99, epsilon=1e-3, dtype=np.float64):
-        self.n_features = int(n_features)
+        self.n_features = integer(n_features, "n_features", 1)
         self.momentum = in_unit_interval(momentum, "momentum", closed_right=True)
-        self.epsilon = float(epsilon)
+        self.epsilon = positive(epsilon, "epsilon")
+        dtype = float_dtype(dtype)
         self.gamma = np.ones(self.n_features, dtype)
         self.beta = np.zeros(self.n_features, dtype)
         self.moving_mean = np.zeros(self.n_features, dtype)
@@ -205,6 +237,11 @@ class BatchNormalization(Layer):
     def forward(self, X, training=False):
         X = self._check_input(X, self.n_features)
         if training:
+            if len(X) < 2:
+                raise ValueError(
+                    f"BatchNormalization cannot train on a batch of {len(X)} sample(s) (input of shape "
+                    f"{X.shape}): it needs at least 2, or the batch statistics are "
+                    f"{'NaN' if len(X) == 0 else 'degenerate (variance 0: the output would be beta whatever X is)'}")
             mean, var = X.mean(axis=0), X.var(axis=0)
             self.moving_mean[...] = self.momentum * self.moving_mean + (1 - self.momentum) * mean
             self.moving_variance[...] = self.momentum * self.moving_variance + (1 - self.momentum) * var
@@ -240,8 +277,10 @@ class PReLU(Layer):
     trainable_names = ("alpha",)
 
     def __init__(self, n_features, alpha_initializer="zeros", rng=None, dtype=np.float64):
-        self.n_features = int(n_features)
-        self.alpha = initializers.get(alpha_initializer)((self.n_features,), rng).astype(dtype)
+        self.n_features = integer(n_features, "n_features", 1)
+        dtype = float_dtype(dtype)
+        alpha_init = initializers.get(alpha_initializer) or initializers.zeros  # None: the default
+        self.alpha = alpha_init((self.n_features,), as_generator(rng)).astype(dtype)
         self.dalpha = np.zeros_like(self.alpha)
 
     def forward(self, X, training=False):
@@ -289,15 +328,31 @@ class Stack(Layer):
         return [w for layer in self.layers for w in layer.get_weights()]
 
     def set_weights(self, weights):
-        """Copy weights in Keras's order (e.g. ``keras_model.get_weights()``) into the layers."""
-        weights = list(weights)
-        expected = len(self.get_weights())
+        """Copy weights in Keras's order (e.g. ``keras_model.get_weights()``) into the layers.
+
+        All or nothing: every array of every layer is checked before the first one is written.
+        """
+        for target, value in self._checked_weights(weights):
+            target[...] = value
+
+    def _checked_weights(self, weights, where=None):
+        try:
+            weights = list(weights)
+        except TypeError:
+            raise ValueError(f"set_weights expects a list of arrays, got {weights!r}") from None
+        expected = self._n_weights()
         if len(weights) != expected:
             raise ValueError(f"{self.described_as} has {expected} weight arrays, got {len(weights)}")
-        for layer in self.layers:
-            n = len(layer.get_weights())
-            layer.set_weights(weights[:n])
+        pairs = []
+        for k, layer in enumerate(self.layers):
+            n = layer._n_weights()
+            prefix = f"{where}.layers[{k}]" if where else f"layers[{k}] ({type(layer).__name__})"
+            pairs += layer._checked_weights(weights[:n], prefix)
             weights = weights[n:]
+        return pairs
+
+    def _n_weights(self):
+        return sum(layer._n_weights() for layer in self.layers)
 
     def count_params(self):
         """Total number of scalars in all weights, as Keras's ``count_params()``."""
@@ -336,3 +391,29 @@ def backward_through(layers, grad, input_grad=True):
     for i, layer in enumerate(reversed(layers)):
         grad = layer.backward(grad, input_grad=input_grad or i < len(layers) - 1)
     return grad
+
+
+def leaf_layers(layers):
+    """The layers in forward order, with every Stack (a Residual block...) replaced by the layers inside it."""
+    for layer in layers:
+        if isinstance(layer, Stack):
+            yield from leaf_layers(layer.layers)
+        else:
+            yield layer
+
+
+def state_snapshot(layers):
+    """Copies of the non-trainable arrays (BatchNormalization's moving statistics) under ``layers``.
+
+    A training forward pass updates them in place; :func:`restore_state` puts the copies back, so
+    a call that fails half-way (or must not change anything, like ``compute_gradients``) leaves
+    them as they were. Empty, and free, for a model without such layers.
+    """
+    return [(arr, arr.copy()) for layer in leaf_layers(layers)
+            for arr in (getattr(layer, name) for name in layer.non_trainable_names)]
+
+
+def restore_state(snapshot):
+    """Write back the arrays saved by :func:`state_snapshot`."""
+    for arr, saved in snapshot:
+        arr[...] = saved

@@ -5,9 +5,12 @@ import functools
 import numpy as np
 
 from . import activations, losses, metrics as _metrics, optimizers
-from ._checks import as_float_array
+from ._checks import as_float_array, as_generator, integer
 from .callbacks import History
-from .layers import Activation, BatchNormalization, Dense, Residual, Stack, backward_through
+from .layers import (Activation, BatchNormalization, Dense, Residual, Stack, backward_through, leaf_layers,
+                     restore_state, state_snapshot)
+
+_CALLBACK_HOOKS = ("set_model", "on_train_begin", "on_epoch_begin", "on_epoch_end", "on_train_end")
 
 
 class Sequential(Stack):
@@ -17,6 +20,11 @@ class Sequential(Stack):
     backward, one optimizer step. As in Keras, the epoch's ``loss`` is the sample-weighted mean
     of the batch losses seen during the epoch (each computed before that batch's update), plus
     any weight penalty; ``val_*`` values are computed after the epoch in inference mode.
+
+    A call that raises leaves nothing half-applied: ``fit``, ``train_on_batch`` and ``evaluate``
+    check every argument (the whole of ``y`` and ``validation_data`` against the model's output
+    and loss, the callbacks' needs, the batch sizes) before the first update, and a training step
+    that fails puts BatchNormalization's moving statistics back as they were.
     """
 
     described_as = "the model"
@@ -43,11 +51,23 @@ class Sequential(Stack):
 
     # --- training -------------------------------------------------------------------------
     def compile(self, optimizer="sgd", loss="mse", metrics=()):
-        """Choose the optimizer, the loss and the metrics (``"accuracy"`` resolves from the loss)."""
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = losses.get(loss)
-        self.metrics = {name if isinstance(name, str) else name.__name__: _metrics.get(name, self.loss)
-                        for name in metrics}
+        """Choose the optimizer, the loss and the metrics (``"accuracy"`` resolves from the loss).
+
+        ``metrics`` is a list of names or functions; a single name (``metrics="accuracy"``) or
+        ``None`` is accepted, as in Keras.
+        """
+        if metrics is None:
+            metrics = ()
+        elif isinstance(metrics, str) or callable(metrics):
+            metrics = [metrics]
+        optimizer, loss = optimizers.get(optimizer), losses.get(loss)
+        resolved = {name if isinstance(name, str) else name.__name__: _metrics.get(name, loss)
+                    for name in metrics}
+        self.optimizer, self.loss, self.metrics = optimizer, loss, resolved
+
+    def _require_compiled(self, call, optimizer=True):
+        if self.loss is None or (optimizer and self.optimizer is None):
+            raise RuntimeError(f"call compile(optimizer, loss) before {call}")
 
     def _fused_logits(self):
         """True when a sigmoid/softmax output feeds its cross-entropy: then, like Keras, the loss
@@ -79,43 +99,67 @@ class Sequential(Stack):
 
         NumPy's overflow and invalid-value warnings are raised as ``FloatingPointError`` here,
         so a diverging run stops at the first operation that overflowed instead of carrying
-        NaN weights along.
+        NaN weights along. ``X`` and ``y`` are checked first; a step that fails changes nothing.
         """
-        with np.errstate(over="raise", invalid="raise", divide="raise"):
-            output = self.forward(X, training=True)
-            value = self.loss_and_backward(y, output) + self.regularization_loss()
-            if not np.isfinite(value):
-                raise FloatingPointError(f"the loss became {value}")
-            self.optimizer.apply(self.grads, self.params)
+        self._require_compiled("train_on_batch")
+        X, y = self._check_data(X, y)
+        return self._train_step(X, y, self._stateful_layers())
+
+    def _stateful_layers(self):
+        """Layers whose training forward pass changes non-trainable state (BatchNormalization)."""
+        return [layer for layer in leaf_layers(self.layers) if layer.non_trainable_names]
+
+    def _train_step(self, X, y, stateful):
+        """``train_on_batch`` on checked data; puts the moving statistics of ``stateful`` back on error."""
+        saved = state_snapshot(stateful) if stateful else ()
+        try:
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                output = self.forward(X, training=True)
+                value = self.loss_and_backward(y, output) + self.regularization_loss()
+                if not np.isfinite(value):
+                    raise FloatingPointError(f"the loss became {value}")
+                self.optimizer.apply(self.grads, self.params)
+        except BaseException:
+            restore_state(saved)
+            raise
         return value, output
 
-    def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, shuffle=True,
+    def fit(self, X, y, epochs=1, batch_size=None, validation_data=None, shuffle=True,
             callbacks=(), verbose=0, rng=None):
         """Train for ``epochs`` passes over the data; returns a :class:`History`.
 
+        ``batch_size=None`` means 32, as in Keras. ``rng`` (shuffling) is a
+        ``numpy.random.Generator``, an int seed, or None. ``validation_data`` is a pair
+        ``(X_val, y_val)``. Everything that can be checked is checked before the first update:
+        the arguments, all of ``y`` and ``validation_data`` against the model's output and loss,
+        that every callback will find what it needs in the logs (an EarlyStopping ``monitor``),
+        and that no batch is too small for a layer (BatchNormalization trains on >= 2 samples).
+
         Raises ``FloatingPointError`` naming the epoch and batch as soon as the loss is NaN or inf.
         """
-        if self.optimizer is None:
-            raise RuntimeError("call compile(optimizer, loss) before fit")
-        X = self._check_X(X)
-        y = np.asarray(y)
-        if len(y) != len(X):
-            raise ValueError(f"X has {len(X)} samples but y has {len(y)}")
-        if int(batch_size) <= 0 or int(epochs) < 0:
-            raise ValueError(f"batch_size must be > 0 and epochs >= 0, got {batch_size}, {epochs}")
-        rng = np.random.default_rng() if rng is None else rng
+        self._require_compiled("fit")
+        epochs = integer(epochs, "epochs")
+        batch_size = 32 if batch_size is None else integer(batch_size, "batch_size")
+        if batch_size <= 0 or epochs < 0:
+            raise ValueError(f"batch_size must be > 0 and epochs >= 0, got batch_size={batch_size}, epochs={epochs}")
+        rng = as_generator(rng)
+        X, y = self._check_data(X, y)
+        if validation_data is not None:
+            validation_data = self._check_validation_data(validation_data)
+        stateful = self._stateful_layers()
+        self._check_batch_sizes(len(X), batch_size)
         history = History()
-        callbacks = [*callbacks, history]  # History last, as in Keras: it sees what others logged
-        for cb in callbacks:
+        callbacks = [*self._check_callbacks(callbacks, validation_data is not None), history]
+        for cb in callbacks:  # History last, as in Keras: it sees what others logged
             cb.set_model(self)
             cb.on_train_begin()
         self.stop_training = False
-        for epoch in range(int(epochs)):
+        for epoch in range(epochs):
             for cb in callbacks:
                 cb.on_epoch_begin(epoch)
-            logs = self._train_epoch(X, y, int(batch_size), shuffle, rng, epoch)
+            logs = self._train_epoch(X, y, batch_size, bool(shuffle), rng, epoch, stateful)
             if validation_data is not None:
-                val = self.evaluate(*validation_data, return_dict=True)
+                val = self._evaluate(*validation_data, return_dict=True)
                 logs.update({f"val_{k}": v for k, v in val.items()})
             for cb in callbacks:
                 cb.on_epoch_end(epoch, logs)
@@ -127,13 +171,52 @@ class Sequential(Stack):
             cb.on_train_end()
         return history
 
-    def _train_epoch(self, X, y, batch_size, shuffle, rng, epoch):
+    def _check_callbacks(self, callbacks, validating):
+        """The callbacks as a list, each checked against the log names this fit will produce."""
+        if callbacks is None:
+            callbacks = []
+        elif all(hasattr(callbacks, hook) for hook in _CALLBACK_HOOKS):
+            callbacks = [callbacks]  # a single callback, not in a list
+        callbacks = list(callbacks)
+        for k, cb in enumerate(callbacks):
+            missing = [hook for hook in _CALLBACK_HOOKS if not callable(getattr(cb, hook, None))]
+            if missing:
+                raise ValueError(f"callbacks[{k}] must be a dlcore.callbacks.Callback, got {cb!r} "
+                                 f"(it has no {missing[0]})")
+        keys = {"loss", *self.metrics}
+        if validating:
+            keys |= {f"val_{k}" for k in keys}
+        for cb in callbacks:
+            keys |= set(getattr(cb, "logged_keys", tuple)())
+        for cb in callbacks:
+            check = getattr(cb, "check_logs", None)
+            if check is not None:
+                check(frozenset(keys))
+        return callbacks
+
+    def _check_batch_sizes(self, n, batch_size):
+        """Refuse, before training, a batch too small for a layer (BatchNormalization needs 2 samples)."""
+        need = max((2 for layer in leaf_layers(self.layers) if isinstance(layer, BatchNormalization)), default=1)
+        smallest = n % batch_size or min(batch_size, n)
+        if smallest >= need:
+            return
+        if n < need:
+            raise ValueError(f"X has {n} sample(s) but BatchNormalization needs batches of at least {need} "
+                             "to train")
+        fits = lambda b: b >= need and (n % b == 0 or n % b >= need)  # noqa: E731
+        suggestion = next(b for d in range(1, n + 1) for b in (batch_size + d, batch_size - d) if fits(b))
+        raise ValueError(
+            f"batch_size={batch_size} with N={n} samples leaves a last batch of {smallest} sample(s), but "
+            f"BatchNormalization needs at least {need} to train: use batch_size={suggestion}, or "
+            f"train on N={n - smallest} samples")
+
+    def _train_epoch(self, X, y, batch_size, shuffle, rng, epoch, stateful):
         order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
         totals = dict.fromkeys(["loss", *self.metrics], 0.0)
         for batch, start in enumerate(range(0, len(X), batch_size)):
             idx = order[start:start + batch_size]
             try:
-                value, output = self.train_on_batch(X[idx], y[idx])
+                value, output = self._train_step(X[idx], y[idx], stateful)
             except FloatingPointError as err:
                 raise FloatingPointError(f"{err} at epoch {epoch + 1}, batch {batch + 1}: "
                                          "try a smaller learning_rate or scale the inputs") from None
@@ -142,17 +225,62 @@ class Sequential(Stack):
                 totals[name] += metric(y[idx], output) * len(idx)
         return {k: float(v / len(X)) for k, v in totals.items()}
 
-    def _check_X(self, X):
+    def _check_X(self, X, name="X"):
         """``X`` as finite floats of the model's dtype, at least one sample, one row each."""
-        X = as_float_array(X, "X")
+        X = as_float_array(X, name)
         if X.ndim < 2 or len(X) == 0:
-            raise ValueError(f"X must hold at least one sample, one row each; got shape {X.shape}")
+            raise ValueError(f"{name} must hold at least one sample, one row each; got shape {X.shape}")
         dtype = self.params[0].dtype if self.params else X.dtype
         return X.astype(dtype, copy=False)
 
+    def _check_data(self, X, y, x_name="X", y_name="y"):
+        """``X`` and ``y`` checked against the model and its loss, all at once, before any update.
+
+        ``X`` goes through the model for one sample (inference mode: nothing changes) to learn
+        the output's shape; then the loss and every metric are evaluated on all of ``y`` against
+        a stand-in output of that shape, so a bad label anywhere in ``y`` (or a ``(N,)`` target
+        for an ``(N, 1)`` output) is refused now rather than at the batch that holds it.
+        """
+        X = self._check_X(X, x_name)
+        y = np.asarray(y)
+        if y.ndim == 0 or len(y) != len(X):
+            raise ValueError(f"{x_name} has {len(X)} samples but {y_name} has "
+                             f"{'none (a scalar)' if y.ndim == 0 else len(y)}")
+        try:
+            sample = self.forward(X[:1], training=False)
+        except ValueError:
+            try:  # once more on all of X (inference mode: nothing changes) for a message with its real shape
+                self.forward(X, training=False)
+            except ValueError as err:
+                raise ValueError(f"{x_name} does not fit the model: {err}") from None
+            raise
+        stand_in = np.full((len(X),) + sample.shape[1:], 0.5, dtype=sample.dtype)
+        try:
+            self.loss(y, stand_in)
+            for metric in self.metrics.values():
+                metric(y, stand_in)
+        except ValueError as err:
+            raise ValueError(f"{y_name} does not fit the model's output of shape {stand_in.shape} and "
+                             f"the loss {self.loss.name!r}: {err}") from None
+        return X, y
+
+    def _check_validation_data(self, validation_data):
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            what = (f"an array of shape {validation_data.shape}" if isinstance(validation_data, np.ndarray)
+                    else f"a {type(validation_data).__name__} of length {len(validation_data)}"
+                    if isinstance(validation_data, (tuple, list)) else repr(validation_data))
+            raise ValueError(f"validation_data must be a pair (X_val, y_val), got {what}")
+        return self._check_data(*validation_data, x_name="validation_data[0] (X_val)",
+                                y_name="validation_data[1] (y_val)")
+
     # --- inference ------------------------------------------------------------------------
     def predict(self, X, batch_size=None):
-        """Outputs in inference mode (dropout off, batch norm on moving statistics)."""
+        """Outputs in inference mode (dropout off, batch norm on moving statistics).
+
+        ``batch_size=None`` runs all of ``X`` at once (the same numbers as Keras's 32 at a time).
+        """
+        if batch_size is not None:
+            batch_size = integer(batch_size, "batch_size", 1)
         X = self._check_X(X)
         if batch_size is None:
             return self.forward(X)
@@ -160,7 +288,12 @@ class Sequential(Stack):
 
     def evaluate(self, X, y, return_dict=False):
         """Loss (plus penalty) and metrics in inference mode; a float, or a list like Keras, or a dict."""
-        output = self.predict(X)
+        self._require_compiled("evaluate", optimizer=False)
+        X, y = self._check_data(X, y)
+        return self._evaluate(X, y, return_dict)
+
+    def _evaluate(self, X, y, return_dict=False):
+        output = self.forward(X)
         if self._fused_logits():
             value = self.loss(y, self.layers[-1].Z, from_logits=True)
         else:
@@ -192,11 +325,13 @@ def dense_stack(n_inputs, width, depth, n_outputs=None, activation="relu", outpu
 
     The model is returned uncompiled.
     """
-    if int(depth) < 1 or int(width) < 1 or int(n_inputs) < 1:
-        raise ValueError(f"n_inputs, width and depth must be >= 1, got {n_inputs}, {width}, {depth}")
+    n_inputs, width = integer(n_inputs, "n_inputs", 1), integer(width, "width", 1)
+    depth = integer(depth, "depth", 1)
+    if n_outputs is not None:
+        n_outputs = integer(n_outputs, "n_outputs", 1)
     if block not in (None, "batchnorm", "residual"):
         raise ValueError(f"block must be None, 'batchnorm' or 'residual', got {block!r}")
-    rng = np.random.default_rng(rng)
+    rng = as_generator(rng)
     dense = functools.partial(Dense, kernel_initializer=kernel_initializer,
                               bias_initializer=bias_initializer, rng=rng)
     stack = []
