@@ -1,8 +1,8 @@
 r"""Weight initialisers with Keras's names, formulas and defaults.
 
 Each initialiser is a function ``f(shape, rng=None) -> ndarray`` (float64). ``rng`` is a
-``numpy.random.Generator``; ``None`` draws a fresh, unseeded one. For a dense kernel of shape
-``(fan_in, fan_out)``:
+``numpy.random.Generator`` or an integer seed; ``None`` draws a fresh, unseeded one. For a dense
+kernel of shape ``(fan_in, fan_out)``:
 
 * Glorot (Xavier), for tanh/sigmoid: uniform on :math:`\pm\sqrt{6/(n_{in}+n_{out})}`, or normal
   with :math:`\sigma = \sqrt{2/(n_{in}+n_{out})}`;
@@ -15,18 +15,37 @@ the tails shrinks the spread to :math:`0.8796\sigma`, so Keras draws with
 """
 import numpy as np
 
+from ._checks import as_generator, scalar
+
 TRUNCATION_STD_FACTOR = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2]
 
 
 def _rng(rng):
-    return np.random.default_rng() if rng is None else rng
+    """A ``numpy.random.Generator`` from ``None`` (fresh, unseeded), an int seed or a Generator."""
+    return as_generator(rng)
+
+
+def _finite(value, name):
+    value = scalar(value, name, "a finite number")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
+
+
+def _spread(value, name):
+    value = _finite(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+    return value
 
 
 def _shape(shape):
-    shape = tuple(int(s) for s in np.atleast_1d(shape))
-    if any(s <= 0 for s in shape):
-        raise ValueError(f"shape must have positive dimensions, got {shape}")
-    return shape
+    dims = tuple(shape) if isinstance(shape, (tuple, list, np.ndarray)) else (shape,)
+    if not all(isinstance(s, (int, np.integer)) and not isinstance(s, (bool, np.bool_)) for s in dims):
+        raise ValueError(f"shape must be a tuple of positive integers, got {shape!r}")
+    if any(s <= 0 for s in dims):
+        raise ValueError(f"shape must have positive dimensions, got {tuple(int(s) for s in dims)}")
+    return tuple(int(s) for s in dims)
 
 
 def compute_fans(shape):
@@ -40,8 +59,9 @@ def compute_fans(shape):
 
 def truncated_normal(shape, stddev, rng=None, mean=0.0):
     """Normal draws re-drawn until they lie within two *pre-truncation* standard deviations of the mean."""
-    rng = _rng(rng)
-    out = rng.normal(mean, stddev, size=_shape(shape))
+    shape, rng = _shape(shape), _rng(rng)
+    mean, stddev = _finite(mean, "mean"), _spread(stddev, "stddev")
+    out = rng.normal(mean, stddev, size=shape)
     bad = np.abs(out - mean) > 2 * stddev
     while bad.any():
         out[bad] = rng.normal(mean, stddev, size=int(bad.sum()))
@@ -61,7 +81,7 @@ def ones(shape, rng=None):
 
 def constant(value):
     """An initialiser that fills with ``value`` (``constant(0.5)(shape)``)."""
-    value = float(value)
+    value = _finite(value, "value")
 
     def init(shape, rng=None):
         return np.full(_shape(shape), value)
@@ -72,12 +92,17 @@ def constant(value):
 
 def random_normal(shape, rng=None, mean=0.0, stddev=0.05):
     r""":math:`N(\mu, \sigma^2)` with Keras's defaults :math:`\mu = 0`, :math:`\sigma = 0.05`."""
-    return _rng(rng).normal(mean, stddev, size=_shape(shape))
+    shape, rng = _shape(shape), _rng(rng)
+    return rng.normal(_finite(mean, "mean"), _spread(stddev, "stddev"), size=shape)
 
 
 def random_uniform(shape, rng=None, minval=-0.05, maxval=0.05):
     """U(minval, maxval) with Keras's defaults -0.05 and 0.05."""
-    return _rng(rng).uniform(minval, maxval, size=_shape(shape))
+    shape, rng = _shape(shape), _rng(rng)
+    minval, maxval = _finite(minval, "minval"), _finite(maxval, "maxval")
+    if minval > maxval:
+        raise ValueError(f"minval must not exceed maxval, got minval={minval}, maxval={maxval}")
+    return rng.uniform(minval, maxval, size=shape)
 
 
 def _variance_scaling(shape, rng, scale, mode, distribution):
@@ -129,7 +154,12 @@ _BY_NAME = {
 
 
 def get(identifier):
-    """Return an initialiser from its Keras name (``"he_normal"``) or a callable ``f(shape, rng)``."""
+    """Return an initialiser from its Keras name (``"he_normal"``) or a callable ``f(shape, rng)``.
+
+    ``None`` gives ``None``, as in Keras: a layer given ``None`` uses its own default initialiser.
+    """
+    if identifier is None:  # as in Keras: no initializer given, the layer uses its own default
+        return None
     if callable(identifier):
         return identifier
     if isinstance(identifier, str) and identifier in _BY_NAME:

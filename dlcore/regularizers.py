@@ -9,7 +9,17 @@ r"""Weight penalties added to the loss, as Keras adds them.
 """
 import numpy as np
 
-from ._checks import as_float_array, non_negative
+from ._checks import as_float_array, non_negative, scalar
+
+
+def _factor(value, name):
+    """Keras's rule for a penalty factor: ``None`` means the default 0.01; otherwise one number >= 0.
+
+    Anything else, a list ``[0.1]`` included, is a ``ValueError`` naming the argument, as in Keras.
+    """
+    if value is None:
+        return 0.01
+    return non_negative(scalar(value, name, "a number >= 0"), name)
 
 
 class Regularizer:
@@ -27,7 +37,7 @@ class L1(Regularizer):
     r""":math:`R(W) = \lambda\sum|w|`, :math:`\partial R/\partial w = \lambda\,\mathrm{sign}(w)` (0 at w = 0)."""
 
     def __init__(self, l1=0.01):
-        self.l1 = non_negative(l1, "l1")
+        self.l1 = _factor(l1, "l1")
 
     def _penalty(self, W):
         return self.l1 * np.sum(np.abs(W))
@@ -43,7 +53,7 @@ class L2(Regularizer):
     r""":math:`R(W) = \lambda\sum w^2`, :math:`\partial R/\partial w = 2\lambda w`."""
 
     def __init__(self, l2=0.01):
-        self.l2 = non_negative(l2, "l2")
+        self.l2 = _factor(l2, "l2")
 
     def _penalty(self, W):
         return self.l2 * np.sum(W * W)
