@@ -15,19 +15,21 @@ Three parts, read top to bottom:
 import gzip
 import hashlib
 import io
+import math
 import operator
 import os
 import shutil
 import tempfile
 import textwrap
 import warnings
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
-from ._checks import as_float_array, integer_labels
+from ._checks import as_compute_array, class_labels
 
 __all__ = [
     "list_datasets", "load_dataset", "load_frame",
@@ -179,7 +181,7 @@ def read_idx(path):
     if path.suffix == ".gz":
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
+        except (OSError, EOFError, zlib.error) as err:
             raise ValueError(f"{path}: not a complete gzip file ({err})") from err
     magic = int.from_bytes(raw[:4], "big")
     if magic not in (2049, 2051):
@@ -189,13 +191,16 @@ def read_idx(path):
     if len(raw) < header:
         raise ValueError(f"{path}: {len(raw)} bytes, too short for the {header}-byte IDX header")
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    expected = header + int(np.prod(shape))
+    expected = header + math.prod(shape)  # Python ints: np.prod would wrap around past 2**63
     if len(raw) != expected:
         raise ValueError(
             f"{path}: the header announces shape {shape}, i.e. {expected:,} bytes, "
             f"but the data has {len(raw):,} bytes" + (" (truncated)" if len(raw) < expected else "")
         )
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+    try:
+        return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+    except ValueError as err:  # e.g. (0, 3e9, 3e9): no bytes, yet too large a shape for NumPy
+        raise ValueError(f"{path}: the header announces shape {shape}, which NumPy cannot hold ({err})") from None
 
 
 def _find_idx(folder, stem):
@@ -356,8 +361,8 @@ def load_mnist(path=None, *, verbose=True, return_info=False):
 # ======================================================================================
 
 def _features(X, name="X"):
-    """``X`` as a finite float array of shape (N, D) with N >= 1."""
-    X = as_float_array(X, name, ndim=2)
+    """``X`` as a finite float array of shape (N, D) with N >= 1 (float16 computed in float32)."""
+    X = as_compute_array(X, name, ndim=2)
     if X.shape[0] == 0:
         raise ValueError(f"{name} has no rows (shape {X.shape})")
     return X
@@ -365,10 +370,18 @@ def _features(X, name="X"):
 
 def _per_feature(value, name, n_features):
     """A finite float statistic: a scalar or one value per feature, shape (D,)."""
-    value = as_float_array(value, name, ndim=(0, 1))
+    value = as_compute_array(value, name, ndim=(0, 1))
     if value.ndim == 1 and value.shape != (n_features,):
         raise ValueError(f"{name} must have shape ({n_features},), one value per feature, got {value.shape}")
     return value
+
+
+def _finite_result(result, name):
+    """Refuse an inf or NaN made from finite input (an overflow), instead of returning it."""
+    if not np.all(np.isfinite(result)):
+        raise ValueError(f"{name} overflows in {result.dtype} (values too large for it): "
+                         "rescale it or pass float64")
+    return result
 
 
 def _samples(a, name):
@@ -407,14 +420,16 @@ def standardize(X, mean=None, std=None):
     to scale validation and test data the same way. A column with std 0 is only centred
     (divided by 1), as scikit-learn's ``StandardScaler`` does.
 
-    Returns ``(Z, mean, std)``; ``X == Z * std + mean`` wherever std > 0.
+    Returns ``(Z, mean, std)``; ``X == Z * std + mean`` wherever std > 0. Computed in the dtype
+    of ``X`` (float16 in float32); a result that overflows it is refused, never returned as inf.
     """
     X = _features(X)
     mean = X.mean(axis=0) if mean is None else _per_feature(mean, "mean", X.shape[1])
     std = X.std(axis=0) if std is None else _per_feature(std, "std", X.shape[1])
     if np.any(std < 0):
         raise ValueError(f"std must be >= 0, got {std}")
-    return (X - mean) / np.where(std == 0, 1.0, std), mean, std
+    _finite_result(np.stack(np.broadcast_arrays(mean, std)), "X's mean or std")
+    return _finite_result((X - mean) / np.where(std == 0, 1.0, std), "X, standardized,"), mean, std
 
 
 def min_max_scale(X, data_min=None, data_max=None, feature_range=(0.0, 1.0)):
@@ -427,18 +442,24 @@ def min_max_scale(X, data_min=None, data_max=None, feature_range=(0.0, 1.0)):
     ``feature_range``). A constant column (data_max == data_min) maps to lo.
     MNIST pixels: ``min_max_scale(X, 0, 255)`` is the usual ``X / 255``.
 
-    Returns ``(X_scaled, data_min, data_max)``.
+    Returns ``(X_scaled, data_min, data_max)``. ``feature_range`` must be finite: an infinite
+    ``hi`` would map every value above ``data_min`` to inf. A result that overflows is refused.
     """
     X = _features(X)
     data_min = X.min(axis=0) if data_min is None else _per_feature(data_min, "data_min", X.shape[1])
     data_max = X.max(axis=0) if data_max is None else _per_feature(data_max, "data_max", X.shape[1])
-    lo, hi = (float(v) for v in feature_range)
-    if not lo < hi:
-        raise ValueError(f"feature_range must be (lo, hi) with lo < hi, got {feature_range}")
+    try:
+        lo, hi = (float(v) for v in feature_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"feature_range must be a pair (lo, hi) of numbers, got {feature_range!r}") from None
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"feature_range must be (lo, hi) with finite lo < hi, got {feature_range}")
     span = data_max - data_min
     if np.any(span < 0):
         raise ValueError("data_max must be >= data_min for every feature")
-    return lo + (X - data_min) * (hi - lo) / np.where(span == 0, 1.0, span), data_min, data_max
+    _finite_result(span, "X's range data_max - data_min")
+    scaled = lo + (X - data_min) * (hi - lo) / np.where(span == 0, 1.0, span)
+    return _finite_result(scaled, "X, scaled to feature_range,"), data_min, data_max
 
 
 def one_hot(y, num_classes=None):
@@ -454,9 +475,13 @@ def one_hot(y, num_classes=None):
         y = y[:, 0]
     if y.ndim != 1 or y.size == 0:
         raise ValueError(f"y must be a non-empty label vector of shape (N,) or (N, 1), got shape {y.shape}")
-    labels = integer_labels(y, "y", num_classes)
+    labels = class_labels(y, "y", num_classes)
     num_classes = int(labels.max()) + 1 if num_classes is None else num_classes
-    Y = np.zeros((len(labels), num_classes))
+    try:
+        Y = np.zeros((len(labels), num_classes))
+    except (MemoryError, ValueError):
+        raise ValueError(f"y has label {num_classes - 1}: a one-hot array of shape "
+                         f"({len(labels)}, {num_classes}) is too large; pass num_classes") from None
     Y[np.arange(len(labels)), labels] = 1.0
     return Y
 

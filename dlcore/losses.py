@@ -4,12 +4,14 @@ r"""Loss functions with their gradients, reduced the way Keras reduces them.
 axis) averaged over the batch, Keras's ``"sum_over_batch_size"`` reduction.
 ``loss.grad(y_true, y_pred)`` is :math:`\partial L/\partial \hat y`, an array shaped like
 ``y_pred``: the number backpropagation starts from. ``y_true`` and ``y_pred`` must have the
-same shape (the sparse cross-entropy takes integer labels of shape ``(N,)``).
+same shape (the sparse cross-entropy takes integer labels of shape ``(N,)``), with at least
+one axis (Keras refuses scalars too: there is no last axis to reduce) and at least one entry.
+float16 input is computed in float32, as Keras's loss objects do (see ``_checks.as_compute_array``).
 """
 import numpy as np
 
 from . import activations
-from ._checks import as_float_array, integer_labels, positive, same_shape
+from ._checks import as_compute_array, class_labels, paired_arrays, positive
 
 EPSILON = 1e-7  # keras.config.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON]
 
@@ -33,12 +35,7 @@ class Loss:
         return self._grad(y_true, y_pred)
 
     def _check(self, y_true, y_pred):
-        y_true = as_float_array(y_true, "y_true")
-        y_pred = as_float_array(y_pred, "y_pred")
-        same_shape(y_true, y_pred)
-        if y_pred.size == 0:
-            raise ValueError("y_pred is empty")
-        return y_true, y_pred
+        return paired_arrays(y_true, y_pred, min_ndim=1, what=f"the {self.name} loss")
 
     @staticmethod
     def _n_samples(y_pred):
@@ -160,6 +157,18 @@ class BinaryCrossentropy(_CrossEntropy):
         return inside * (-(y_true / p) + (1 - y_true) / (1 - p)) / y_pred.size
 
 
+def _row_sums(y_pred):
+    """Each row's total ``sum_k p_k`` (keepdims), refusing an all-zero row, which cannot be rescaled."""
+    total = y_pred.sum(axis=-1, keepdims=True)
+    if np.any(total == 0):  # the entries are >= 0, so only an all-zero row sums to 0
+        row = tuple(int(i) for i in np.argwhere(total[..., 0] == 0)[0])
+        raise ValueError(
+            f"y_pred row {row[0] if len(row) == 1 else row} is all zeros: probabilities cannot be "
+            "rescaled to sum to 1 (Keras returns NaN here); pass from_logits=True for logits"
+        )
+    return total
+
+
 def log_softmax(z):
     r""":math:`\log \mathrm{softmax}(z) = z - \max z - \log\sum_k e^{z_k - \max z}` (log-sum-exp, never overflows)."""
     shifted = z - z.max(axis=-1, keepdims=True)
@@ -189,14 +198,14 @@ class CategoricalCrossentropy(_CrossEntropy):
     def _per_sample(self, y_true, y_pred):
         if self.from_logits:
             return -np.sum(y_true * log_softmax(y_pred), axis=-1)
-        q = np.clip(y_pred / y_pred.sum(axis=-1, keepdims=True), EPSILON, 1 - EPSILON)
+        q = np.clip(y_pred / _row_sums(y_pred), EPSILON, 1 - EPSILON)
         return -np.sum(y_true * np.log(q), axis=-1)
 
     def _grad(self, y_true, y_pred):
         n = self._n_samples(y_pred)
         if self.from_logits:
             return (activations.softmax.forward(y_pred) * y_true.sum(axis=-1, keepdims=True) - y_true) / n
-        total = y_pred.sum(axis=-1, keepdims=True)
+        total = _row_sums(y_pred)
         q = y_pred / total
         inside = (q >= EPSILON) & (q <= 1 - EPSILON)
         grad_q = inside * -(y_true / np.clip(q, EPSILON, 1 - EPSILON))
@@ -214,8 +223,11 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
     name = "sparse_categorical_crossentropy"
 
     def _check(self, y_true, y_pred):
-        y_pred = as_float_array(y_pred, "y_pred", ndim=2)
-        labels = integer_labels(y_true, "y_true", num_classes=y_pred.shape[1])
+        y_pred = as_compute_array(y_pred, "y_pred", ndim=2)
+        if y_pred.size == 0:
+            raise ValueError(f"y_pred is empty (shape {y_pred.shape}): the {self.name} loss of no "
+                             "samples or no classes is undefined (it would be NaN)")
+        labels = class_labels(y_true, "y_true", num_classes=y_pred.shape[1])
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels[:, 0]
         if labels.shape != (y_pred.shape[0],):
@@ -253,7 +265,7 @@ def _plus_minus_one(y_true):
         return 2.0 * y_true - 1.0
     if np.all(np.isin(y_true, (-1.0, 1.0))):
         return y_true
-    raise ValueError("labels must be in {0, 1} or in {-1, +1}")
+    raise ValueError("y_true must hold labels in {0, 1} or in {-1, +1}")
 
 
 class Hinge(Loss):

@@ -12,7 +12,12 @@ Prediction: :math:`\hat y = \mathrm{step}(w\cdot x + b)` with :math:`\mathrm{ste
 import numpy as np
 
 from . import losses
-from ._checks import as_float_array, positive
+from ._checks import as_compute_array, paired_arrays, positive
+from .data import _positive_int
+
+
+class NotFittedError(ValueError, AttributeError):
+    """Raised by ``predict``, ``decision_function`` and ``score`` before ``fit`` (as in scikit-learn)."""
 
 
 def step(z):
@@ -29,15 +34,21 @@ class Perceptron:
 
     def __init__(self, learning_rate=0.1, epochs=100, rule="trick", rng=None):
         self.learning_rate = positive(learning_rate, "learning_rate")
-        self.epochs = int(epochs)
+        self.epochs = _positive_int(epochs, "epochs")  # 2.7 or -5 are refused, not truncated
         if rule not in ("trick", "criterion"):
             raise ValueError(f"rule must be 'trick' or 'criterion', got {rule!r}")
         self.rule = rule
-        self.rng = rng
+        # a seed (scikit-learn's random_state, Keras's seed) or a Generator; None: visit in order
+        self.rng = None if rng is None else np.random.default_rng(rng)
 
     def decision_function(self, X):
         """The weighted sum :math:`z = Xw + b`."""
-        X = as_float_array(X, "X", ndim=2)
+        if not hasattr(self, "coef_"):
+            raise NotFittedError(
+                "This Perceptron instance is not fitted yet: call fit(X, y) before predict, "
+                "decision_function or score"
+            )
+        X = as_compute_array(X, "X", ndim=2)
         if X.shape[1] != len(self.coef_):
             raise ValueError(f"X must have {len(self.coef_)} features (columns), got shape {X.shape}")
         return X @ self.coef_ + self.intercept_
@@ -47,11 +58,14 @@ class Perceptron:
         return step(self.decision_function(X))
 
     def fit(self, X, y):
-        """Train from all-zero weights; returns self."""
-        X = as_float_array(X, "X", ndim=2)
+        """Train from all-zero weights; returns self. Bad input is refused before anything changes."""
+        X = as_compute_array(X, "X", ndim=2)
+        if X.shape[0] == 0:
+            raise ValueError(f"X has no rows (shape {X.shape}): fit needs at least one sample")
         y = np.asarray(y)
-        if y.shape != (len(X),) or not np.all(np.isin(y, (0, 1))):
-            raise ValueError(f"y must be {len(X)} labels in {{0, 1}}, got shape {y.shape}")
+        if y.shape != (len(X),):
+            raise ValueError(f"y must be {len(X)} labels in {{0, 1}}, got shape {y.shape} (one per row of X)")
+        _check_01(y, "y")
         self.coef_ = np.zeros(X.shape[1])
         self.intercept_ = 0.0
         self.history_ = [(self.coef_.copy(), self.intercept_)]
@@ -82,5 +96,14 @@ class Perceptron:
             self.history_.append((self.coef_.copy(), self.intercept_))
 
     def score(self, X, y):
-        """Accuracy on (X, y)."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """Accuracy on (X, y); ``y`` must have the shape of ``predict(X)``, ``(N,)``: no broadcasting."""
+        y_true, y_pred = paired_arrays(y, self.predict(X), "y", "predict(X)", what="the accuracy")
+        _check_01(y_true, "y")
+        return float(np.mean(y_pred == y_true))
+
+
+def _check_01(y, name):
+    """Refuse labels other than 0 and 1."""
+    if y.dtype.kind not in "fiub" or not np.all(np.isin(y, (0, 1))):
+        bad = y[~np.isin(y, (0, 1))] if y.dtype.kind in "fiub" else y
+        raise ValueError(f"{name} must hold labels in {{0, 1}}, got {bad[:5]!r}")
