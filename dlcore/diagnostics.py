@@ -18,21 +18,12 @@ in the order the forward pass meets them.
 """
 import numpy as np
 
-from .layers import Activation, Dense, Residual, restore_state, state_snapshot
-
-
-def _leaves(layers):
-    """The layers in forward order, with every Residual block replaced by the layers inside it."""
-    for layer in layers:
-        if isinstance(layer, Residual):
-            yield from _leaves(layer.layers)
-        else:
-            yield layer
+from .layers import Activation, Dense, leaf_layers, restore_state, state_snapshot
 
 
 def dense_layers(model):
     """The :class:`~dlcore.layers.Dense` layers of ``model`` in forward order (inside Residual blocks too)."""
-    found = [layer for layer in _leaves(model.layers) if isinstance(layer, Dense)]
+    found = [layer for layer in leaf_layers(model.layers) if isinstance(layer, Dense)]
     if not found:
         raise ValueError("the model has no Dense layer")
     return found
@@ -104,7 +95,7 @@ def dead_relu_units(model, X):
     """
     model.forward(model._check_X(X), training=False)
     masks = []
-    for layer in _leaves(model.layers):
+    for layer in leaf_layers(model.layers):
         if isinstance(layer, (Dense, Activation)) and layer.activation.name == "relu":
             masks.append(np.all(layer.Z <= 0, axis=0))
     return masks
