@@ -4,6 +4,8 @@ Bad input must fail loudly with a message that names what was expected and what 
 never broadcast silently: ``mse(y, y_hat)`` with ``y`` of shape ``(N,)`` and ``y_hat`` of
 shape ``(N, 1)`` would otherwise build an ``(N, N)`` matrix of differences.
 """
+import operator
+
 import numpy as np
 
 
@@ -56,6 +58,15 @@ def in_unit_interval(value, name, closed_right=False):
     return value
 
 
+def _one_real_number(value, name, expected):
+    """``value`` (a 0-d array unwrapped) if it is one real number and not a bool, else ``ValueError``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    return value
+
+
 def scalar(value, name, expected="a number"):
     """Return ``value`` as a float if it is one real number (int, float, NumPy scalar or 0-d array).
 
@@ -63,11 +74,7 @@ def scalar(value, name, expected="a number"):
     ``ValueError`` naming ``name`` and ``expected`` instead of ``float()``'s bare ``TypeError``
     (or a silent ``float("0.1")``). Range checks stay with :func:`positive` and friends.
     """
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
-    return float(value)
+    return float(_one_real_number(value, name, expected))
 
 
 def as_compute_array(x, name, ndim=None, allow_nonfinite=False):
@@ -139,16 +146,25 @@ def integer(value, name, minimum=None):
     """
     expected = ("an integer" if minimum is None else "a positive integer" if minimum == 1
                 else f"an integer >= {minimum}")
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be {expected}, got {value!r}")
+    value = _one_real_number(value, name, expected)
     if isinstance(value, (float, np.floating)) and not float(value).is_integer():
         raise ValueError(f"{name} must be {expected}, got {value!r} (not truncated: pass a whole number)")
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be {expected}, got {value}")
     return value
+
+
+def positive_integer(value, name):
+    """``value`` as an int after checking it is an integer >= 1 given as an integer: unlike
+    :func:`integer`, a float is refused even when whole (``2.0``), as are bools."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        number = None
+    if isinstance(value, bool) or number is None or number < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return number
 
 
 def as_generator(rng, name="rng"):

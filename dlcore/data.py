@@ -16,7 +16,6 @@ import gzip
 import hashlib
 import io
 import math
-import operator
 import os
 import shutil
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._checks import as_compute_array, class_labels
+from ._checks import as_compute_array, class_labels, positive_integer
 
 __all__ = [
     "list_datasets", "load_dataset", "load_frame",
@@ -394,17 +393,6 @@ def _samples(a, name):
     return a
 
 
-def _positive_int(value, name):
-    """``value`` as an int after checking it is an integer >= 1 (not a bool, not 2.0)."""
-    try:
-        number = operator.index(value)
-    except TypeError:
-        number = None
-    if isinstance(value, bool) or number is None or number < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return number
-
-
 def _paired(X, y):
     X, y = _samples(X, "X"), _samples(y, "y")
     if len(X) != len(y):
@@ -469,7 +457,7 @@ def one_hot(y, num_classes=None):
     defaults to max(y) + 1. Labels may be ints or integral floats (1.0); shape (N,) or (N, 1).
     """
     if num_classes is not None:
-        num_classes = _positive_int(num_classes, "num_classes")
+        num_classes = positive_integer(num_classes, "num_classes")
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -517,7 +505,7 @@ def minibatches(X, y, batch_size=32, *, shuffle=True, rng=None):
     so pass one for a reproducible order). Bad input fails here, before the first batch.
     """
     X, y = _paired(X, y)
-    batch_size = _positive_int(batch_size, "batch_size")
+    batch_size = positive_integer(batch_size, "batch_size")
     order = np.random.default_rng(rng).permutation(len(X)) if shuffle else np.arange(len(X))
 
     def batches():

@@ -12,8 +12,7 @@ Prediction: :math:`\hat y = \mathrm{step}(w\cdot x + b)` with :math:`\mathrm{ste
 import numpy as np
 
 from . import losses
-from ._checks import as_compute_array, paired_arrays, positive
-from .data import _positive_int
+from ._checks import as_compute_array, paired_arrays, positive, positive_integer
 
 
 class NotFittedError(ValueError, AttributeError):
@@ -34,7 +33,7 @@ class Perceptron:
 
     def __init__(self, learning_rate=0.1, epochs=100, rule="trick", rng=None):
         self.learning_rate = positive(learning_rate, "learning_rate")
-        self.epochs = _positive_int(epochs, "epochs")  # 2.7 or -5 are refused, not truncated
+        self.epochs = positive_integer(epochs, "epochs")  # 2.7 or -5 are refused, not truncated
         if rule not in ("trick", "criterion"):
             raise ValueError(f"rule must be 'trick' or 'criterion', got {rule!r}")
         self.rule = rule
