@@ -24,7 +24,10 @@ class Activation:
 
     def backward(self, z, grad_a):
         r"""Chain rule through the activation: :math:`\partial L/\partial z = f'(z)\,\partial L/\partial a`."""
-        z, grad_a = _check_backward(z, grad_a)
+        return self._backward(*_check_backward(z, grad_a))
+
+    def _backward(self, z, grad_a):
+        """``backward`` without the checks, for layers passing their own arrays."""
         return grad_a * self._derivative(z)
 
     def __repr__(self):
@@ -167,8 +170,7 @@ class Softmax(Activation):
         a = self.forward(z)
         return np.diag(a) - np.outer(a, a)
 
-    def backward(self, z, grad_a):
-        z, grad_a = _check_backward(z, grad_a)
+    def _backward(self, z, grad_a):
         a = self.forward(z)
         return a * (grad_a - np.sum(grad_a * a, axis=-1, keepdims=True))
 

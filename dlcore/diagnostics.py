@@ -43,7 +43,7 @@ def compute_gradients(model, X, y, training=True):
     """
     if model.loss is None:
         raise ValueError("compile the model (it needs a loss) before computing gradients")
-    X, y = model._check_data(X, y)
+    X, y, _ = model._check_data(X, y)
     saved = state_snapshot(model.layers)
     try:
         output = model.forward(X, training=training)
@@ -71,7 +71,7 @@ def layer_activations(model, X, training=False):
     With ``training=True`` batch normalisation uses the batch's statistics, and its moving
     statistics are left as they were: looking does not change the model.
     """
-    out = model._check_X(X)
+    out, _ = model._check_X(X)
     outputs = []
     saved = state_snapshot(model.layers)
     try:
@@ -93,7 +93,7 @@ def dead_relu_units(model, X):
     (leaky ReLU, ELU, ... never have a zero slope, so they are not counted).
     Returns a list with one mask of shape ``(n_units,)`` per ReLU layer, in forward order.
     """
-    model.forward(model._check_X(X), training=False)
+    model.forward(model._check_X(X)[0], training=False)
     masks = []
     for layer in leaf_layers(model.layers):
         if isinstance(layer, (Dense, Activation)) and layer.activation.name == "relu":

@@ -35,7 +35,12 @@ class Loss:
         return self._grad(y_true, y_pred)
 
     def _check(self, y_true, y_pred):
+        """Both arrays checked and in the form the loss computes with; returns the pair."""
         return paired_arrays(y_true, y_pred, min_ndim=1, what=f"the {self.name} loss")
+
+    def _value_and_grad(self, y_true, y_pred):
+        """The loss and dL/dy_pred for arrays already checked: the training loop's one call per batch."""
+        return float(np.mean(self._per_sample(y_true, y_pred))), self._grad(y_true, y_pred)
 
     @staticmethod
     def _n_samples(y_pred):
@@ -244,6 +249,21 @@ class SparseCategoricalCrossentropy(_CrossEntropy):
             return -log_softmax(y_pred)[rows, y_true]
         p = np.clip(y_pred, EPSILON, 1 - EPSILON)
         return -np.log(p[rows, y_true]) + np.log(p.sum(axis=-1))
+
+    def _value_and_grad(self, y_true, y_pred):
+        if not self.from_logits:
+            return super()._value_and_grad(y_true, y_pred)
+        # From logits, one exponential serves both (the same numbers as _per_sample and _grad,
+        # which exponentiate separately): log p = z - max z - log(sum_k e^(z_k - max z)) for the
+        # loss, p = e^(z - max z) / sum_k e^(z_k - max z) for dL/dz = (p - onehot(y))/N.
+        rows, n = np.arange(len(y_true)), len(y_true)
+        shifted = y_pred - y_pred.max(axis=-1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=-1, keepdims=True)
+        value = float(np.mean(-(shifted[rows, y_true] - np.log(total[:, 0]))))
+        p = e / total
+        p[rows, y_true] -= 1.0
+        return value, p / n
 
     def _grad(self, y_true, y_pred):
         rows = np.arange(len(y_true))

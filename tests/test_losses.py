@@ -172,6 +172,20 @@ def test_loss_gradient_passes_gradcheck(name, seed):
     assert relative_error(loss.grad(y_true, y_pred), numeric) < 1e-6
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("name", GRADCHECK_NAMES)
+def test_the_training_loops_value_and_grad_are_the_public_ones_bit_for_bit(name, seed, dtype):
+    """fit calls _value_and_grad once per batch (fused for softmax from logits); it must give
+    exactly loss(y, p) and loss.grad(y, p), not numbers that differ in the last bits."""
+    _, loss, y_true, y_pred = {c[0]: c for c in gradcheck_cases(seed)}[name]
+    y_pred = y_pred.astype(dtype)
+    value, grad = loss._value_and_grad(*loss._check(y_true, y_pred))
+    assert value == loss(y_true, y_pred)
+    assert grad.dtype == loss.grad(y_true, y_pred).dtype
+    assert grad.tobytes() == loss.grad(y_true, y_pred).tobytes()
+
+
 def test_loss_grad_keeps_the_shape_of_y_pred():
     y = np.eye(3)[[0, 1]]
     p = np.array([[0.7, 0.2, 0.1], [0.3, 0.3, 0.4]])

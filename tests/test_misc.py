@@ -199,8 +199,8 @@ def test_check_model_catches_a_wrong_backward():
     """The check can fail: a Dense layer that forgets its activation's derivative is caught."""
 
     class ForgetfulDense(layers.Dense):
-        def backward(self, grad_out, input_grad=True):
-            return self.backward_from_z(grad_out, input_grad)
+        def _backward(self, grad_out, input_grad=True):  # the computation a layer overrides
+            return self._backward_from_z(grad_out, input_grad)
 
     rng = np.random.default_rng(1)
     model = dlcore.Sequential([ForgetfulDense(3, 4, "tanh", rng=rng), layers.Dense(4, 1, rng=rng)])

@@ -90,7 +90,7 @@ class FailingMSE(losses.MeanSquaredError):
         return super().__call__(y_true, y_pred)
 
 
-@pytest.mark.parametrize("fail_at", [2, 3, 10, 23])
+@pytest.mark.parametrize("fail_at", [1, 2, 10, 22])  # 11 weights, 2 evaluations each: 22 is the last
 def test_check_model_leaves_the_weights_unchanged_when_the_loss_raises(fail_at):
     model = Sequential([layers.Dense(3, 2, "tanh", rng=np.random.default_rng(0)),
                         layers.Dense(2, 1, rng=np.random.default_rng(1))])

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from dlcore import diagnostics, optimizers
 from dlcore.callbacks import Callback, EarlyStopping, LearningRateScheduler
-from dlcore.layers import Activation, BatchNormalization, Dense, Dropout, PReLU, Residual
+from dlcore.layers import Activation, BatchNormalization, Dense, Dropout, Layer, PReLU, Residual
 from dlcore.models import Sequential, dense_stack
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -195,6 +195,63 @@ def test_validation_happens_at_the_entry_of_fit_not_per_batch(monkeypatch):
     monkeypatch.setattr(Sequential, "_check_data", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
     model.fit(X, y, epochs=3, batch_size=4, validation_data=(X, y))
     assert len(calls) == 2
+
+
+def count_calls(monkeypatch, owner, name):
+    """A list that grows by one at each call of ``owner.name`` (which still does its work)."""
+    calls, original = [], getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a, **k: calls.append(1) or original(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("batch_size", [40, 4, 2])
+def test_the_layers_check_the_data_once_per_fit_not_for_every_batch(monkeypatch, batch_size):
+    """The layers' input checks run only for the one-sample probe at the entry of fit (one per
+    leaf layer and per Stack, for the training and the validation data), and the gradient checks
+    never: 1 batch per epoch or 20, the count is the same."""
+    model = bn_classifier()
+    X, y = data(40)
+    inputs = count_calls(monkeypatch, Layer, "_check_input")
+    grads = count_calls(monkeypatch, Layer, "_check_grad")
+    model.fit(X, y, epochs=3, batch_size=batch_size, validation_data=(X, y))
+    assert len(inputs) == 2 * (len(model.layers) + 1)     # + 1: the Residual block checks its own input
+    assert grads == []
+
+
+def test_a_nan_gradient_from_a_layer_stops_fit_before_the_update():
+    """A layer whose backward returns NaN without any overflow (so no FloatingPointError from NumPy)
+    is still caught before the optimizer moves a weight: fit checks each step's gradients."""
+
+    class BrokenDense(Dense):
+        def _backward_from_z(self, grad_z, input_grad=True):
+            grad = super()._backward_from_z(grad_z, input_grad)
+            self.dW = np.full_like(self.dW, np.nan)
+            return grad
+
+    model = Sequential([BrokenDense(3, 4, "tanh", rng=0), Dense(4, 3, "softmax", rng=1)])
+    model.compile(optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+    X, y = data(8)
+    before, iterations = snapshot(model), model.optimizer.iterations
+    with pytest.raises(FloatingPointError, match="gradient.*epoch 1, batch 1"):
+        model.fit(X, y, batch_size=4)
+    assert snapshot(model) == before
+    assert model.optimizer.iterations == iterations
+
+
+@pytest.mark.parametrize("call", ["predict", "evaluate"])
+def test_inference_that_overflows_raises_instead_of_returning_inf(call):
+    """predict and evaluate run the layers unchecked, but an overflow still cannot pass silently."""
+    model = Sequential([Dense(1, 1, dtype=np.float32), Dense(1, 1, dtype=np.float32)])
+    model.set_weights([np.full((1, 1), 1e30), np.zeros(1), np.ones((1, 1)), np.zeros(1)])
+    model.compile("sgd", "mse")
+    X = np.array([[1.0], [1e30]], np.float32)  # the first sample (the entry probe) passes; 1e30 * 1e30 = inf
+    with pytest.raises(FloatingPointError, match="overflow"):
+        model.predict(X) if call == "predict" else model.evaluate(X, np.zeros((2, 1)))
+
+
+def test_backward_before_forward_says_so():
+    with pytest.raises(RuntimeError, match="forward pass first"):
+        Dense(2, 3).backward(np.ones((4, 3)))
 
 
 # --- 1/2. BatchNormalization -------------------------------------------------------------------
