@@ -38,7 +38,7 @@ BOOK_STAMP := $(VENV)/.installed-book
 TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: help venv book test test-portable execute bench clean distclean
+.PHONY: help venv book test test-portable execute bench profile clean distclean
 
 help:
 	@echo "make book       build the website into _build/html (installs .[book] into $(VENV) first)"
@@ -46,6 +46,7 @@ help:
 	@echo "make test-portable  nbval over the notebooks under other OpenBLAS kernels (before committing one)"
 	@echo "make execute    re-run notebooks in place in a fresh kernel (NB=chapters/05_....ipynb for one)"
 	@echo "make bench      time dlcore, Keras and scikit-learn on MNIST, ~5 min (benchmarks/bench_mnist.py)"
+	@echo "make profile    where one dlcore MNIST epoch spends its time (cProfile; BATCH=32 for small batches)"
 	@echo "make venv       create $(VENV) with everything installed (.[test,book])"
 	@echo "make clean      remove _build and caches; make distclean also removes $(VENV)"
 
@@ -145,6 +146,11 @@ $(BENCH_STAMP): pyproject.toml | $(BIN)/python
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_mnist.py
+
+# Where one dlcore epoch of the benchmark spends its time (cProfile); BATCH=32 for the small batches.
+BATCH ?= 128
+profile: $(TEST_STAMP)
+	$(BIN)/python benchmarks/profile_epoch.py --batch-size $(BATCH)
 
 # --- cleaning ------------------------------------------------------------------------------
 clean:
