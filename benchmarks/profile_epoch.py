@@ -36,11 +36,11 @@ def build_model():
 
 
 def short_name(key):
-    """``(file, line, function)`` as ``module.function`` (``layers._forward``) or NumPy's own name."""
-    filename, _, function = key
-    if filename == "~":  # a built-in: "<method 'take' of 'numpy.ndarray' objects>"
+    """``(file, line, function)`` as ``layers.py:151(_forward)``, or NumPy's own name for a built-in."""
+    filename, line, function = key
+    if filename == "~":  # a built-in: "<method 'reduce' of 'numpy.ufunc' objects>"
         return function.strip("<>")
-    return f"{Path(filename).stem}.{function}"
+    return f"{Path(filename).name}:{line}({function})"
 
 
 def main(args):
