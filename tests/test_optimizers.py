@@ -216,3 +216,23 @@ def test_float32_parameters_stay_float32():
         w = np.ones(3, dtype=np.float32)
         opt.apply([np.full(3, 0.5, dtype=np.float32)], [w])
         assert w.dtype == np.float32 and np.all(w < 1)
+
+
+def test_adam_computes_float32_weights_in_float32():
+    """Not only the dtype: every product is a float32 product. A NumPy float64 scalar (say an
+    alpha_t made with np.sqrt) would compute tmp * alpha in float64 and round back, which gives
+    other last bits for some entries (and costs a float64 round trip per step)."""
+    f32 = np.float32
+    rng = np.random.default_rng(0)
+    g, w = rng.normal(size=1000).astype(f32), rng.normal(size=1000).astype(f32)
+    opt = optimizers.Adam(learning_rate=0.003)
+    w_dlcore = w.copy()
+    for _ in range(2):
+        opt.apply([g], [w_dlcore])
+    m, v, w_hand = np.zeros_like(w), np.zeros_like(w), w.copy()
+    for t in (1, 2):  # Keras's formula, each scalar made float32 first, as TensorFlow does
+        m += f32(1 - 0.9) * (g - m)
+        v += f32(1 - 0.999) * (g * g - v)
+        alpha = f32(0.003 * math.sqrt(1 - 0.999**t) / (1 - 0.9**t))
+        w_hand -= alpha * (m / (np.sqrt(v) + f32(1e-7)))
+    assert w_dlcore.tobytes() == w_hand.tobytes()
